@@ -1,0 +1,56 @@
+# wiretrace — every target bootstraps its own virtual environment.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED := false
+export WIRETRACE_INBOX ?= data/sample
+export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
+
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims export clean-state
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+home: $(DAGSTER_HOME)/dagster.yaml
+
+## make run: the nightly job on the bundled sample corpus, then a summary of what landed
+run: $(STAMP) home
+	$(PY) -m orchestration.cli run-nightly
+
+## make test: every test suite (CI runs this)
+test: $(STAMP) home
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## make test-fast: the quick local loop (skips the suites marked slow)
+test-fast: $(STAMP) home
+	$(PY) -m pytest -q -m "not slow"
+
+## make ui: the Dagster UI on http://127.0.0.1:3000
+ui: $(STAMP) home
+	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+bench: bench-clean bench-stories bench-claims
+
+bench-clean: $(STAMP)
+	$(PY) -m benchmarks.bench_clean
+
+bench-stories: $(STAMP)
+	$(PY) -m benchmarks.bench_stories
+
+bench-claims: $(STAMP)
+	$(PY) -m benchmarks.bench_claims
+
+clean-state:
+	rm -rf $(DAGSTER_HOME) data/warehouse.duckdb data/warehouse.duckdb.wal data/analytics.duckdb
