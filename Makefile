@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Dagster's instance lives in the repo by default: dagster.yaml here, SQLite storage in ignored folders.
+export DAGSTER_HOME ?= $(CURDIR)
 export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
@@ -19,11 +20,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+home:
 	@mkdir -p $(DAGSTER_HOME)
-	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-
-home: $(DAGSTER_HOME)/dagster.yaml
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 ## make run: the nightly job on the bundled sample corpus, then a summary of what landed
 run: $(STAMP) home
@@ -53,4 +52,4 @@ bench-claims: $(STAMP)
 	$(PY) -m benchmarks.bench_claims
 
 clean-state:
-	rm -rf $(DAGSTER_HOME) data/warehouse.duckdb data/warehouse.duckdb.wal data/analytics.duckdb
+	rm -rf history storage schedules logs .telemetry .nux data/warehouse.duckdb data/warehouse.duckdb.wal data/analytics.duckdb

@@ -1,0 +1,154 @@
+"""Great Expectations suites over warehouse tables, without Dagster.
+
+A suite is a JSON file in ``expectations/`` (one per table). Each expectation names a GX 1.x core
+expectation in snake_case, its kwargs, a severity (``critical`` blocks downstream assets, ``warning`` only
+reports) and why it exists. The frame validated is the partition's rows of the table, or the result of
+a SELECT file for rules that span tables. Frames are pulled from DuckDB into pandas and validated with
+an ephemeral GX context: GX's SQL datasource over duckdb-engine returns empty results (DESIGN.md).
+"""
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from wiretrace.warehouse import REPO_ROOT, sql_file
+
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SEVERITIES = ("critical", "warning")
+SAMPLE_SIZE = 10
+# Columns that identify a row, tried in order, to name offending rows in check metadata.
+ID_COLUMNS = ("article_id", "document_id", "claim_id", "quote_id", "story_id", "copy_group_id", "reject_id")
+
+
+@dataclass(frozen=True)
+class Suite:
+    table: str
+    frame: dict[str, str]
+    expectations: list[dict[str, Any]]
+    path: Path
+
+    @property
+    def check_name(self) -> str:
+        return self.table.replace(".", "_") + "_suite"
+
+
+@dataclass
+class SuiteOutcome:
+    suite: Suite
+    evaluated: int
+    rows: int
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def critical_passed(self) -> bool:
+        return not any(f["severity"] == "critical" for f in self.failures)
+
+    @property
+    def warning_passed(self) -> bool:
+        return not any(f["severity"] == "warning" for f in self.failures)
+
+
+def load_suite(path: Path) -> Suite:
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    expectations = spec["expectations"]
+    for exp in expectations:
+        if exp.get("severity") not in SEVERITIES:
+            raise ValueError(f"{path.name}: expectation {exp.get('type')} needs severity in {SEVERITIES}")
+        _expectation_class(exp["type"])  # fail at load time on a typo, not mid-run
+    return Suite(table=spec["table"], frame=spec.get("frame", {"table": spec["table"]}),
+                 expectations=expectations, path=path)
+
+
+def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
+    return [load_suite(p) for p in sorted(directory.glob("*.json"))]
+
+
+def _expectation_class(snake_name: str):
+    import great_expectations as gx
+
+    class_name = "".join(part.capitalize() for part in snake_name.split("_"))
+    try:
+        return getattr(gx.expectations, class_name)
+    except AttributeError:
+        raise ValueError(f"unknown Great Expectations expectation {snake_name!r}") from None
+
+
+def suite_frame(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str):
+    """The rows a suite validates, as a pandas DataFrame."""
+    if "sql" in suite.frame:
+        query = sql_file(suite.frame["sql"].removeprefix("sql/"))
+    else:
+        table = suite.frame["table"]
+        if table.count(".") != 1 or not all(p.isidentifier() for p in table.split(".")):
+            raise ValueError(f"{suite.path.name}: bad table name {table!r}")
+        query = f"SELECT * FROM {table} WHERE ingest_date = $partition"
+    params = {"partition": partition} if "$partition" in query else {}
+    return con.execute(query, params).df()
+
+
+@cache
+def _gx_batch_definition():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    asset = context.data_sources.add_pandas("wiretrace").add_dataframe_asset(name="frame")
+    return context, asset.add_batch_definition_whole_dataframe("whole")
+
+
+def validate_frame(suite: Suite, frame) -> SuiteOutcome:
+    """Run every expectation of the suite on a pandas DataFrame."""
+    import great_expectations as gx
+
+    context, batch_definition = _gx_batch_definition()
+    gx_suite = gx.ExpectationSuite(name=f"{suite.check_name}")
+    severity_by_index = []
+    for exp in suite.expectations:
+        gx_suite.add_expectation(_expectation_class(exp["type"])(**exp.get("kwargs", {})))
+        severity_by_index.append(exp)
+    id_columns = [c for c in ID_COLUMNS if c in frame.columns][:1]
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result_format: dict[str, Any] = {"result_format": "COMPLETE"}
+    if id_columns:
+        result_format["unexpected_index_column_names"] = id_columns
+    result = batch.validate(gx_suite, result_format=result_format)
+    failures = []
+    for spec, res in zip(severity_by_index, result.results, strict=True):
+        if res.success:
+            continue
+        details = res.result or {}
+        sample_ids = []
+        for item in (details.get("unexpected_index_list") or [])[:SAMPLE_SIZE]:
+            if isinstance(item, dict) and id_columns:
+                sample_ids.append(str(item.get(id_columns[0])))
+        failures.append({
+            "type": spec["type"],
+            "kwargs": spec.get("kwargs", {}),
+            "severity": spec["severity"],
+            "why": spec.get("why", ""),
+            "unexpected_count": details.get("unexpected_count"),
+            "observed_value": _jsonable(details.get("observed_value")),
+            "sample_values": [_jsonable(v) for v in (details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]],
+            "sample_ids": sample_ids,
+            "exception": (res.exception_info or {}).get("exception_message")
+            if isinstance(res.exception_info, dict) else None,
+        })
+    return SuiteOutcome(suite=suite, evaluated=len(suite.expectations), rows=len(frame), failures=failures)
+
+
+def validate(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str) -> SuiteOutcome:
+    return validate_frame(suite, suite_frame(con, suite, partition))
+
+
+def _jsonable(value):
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return str(value)

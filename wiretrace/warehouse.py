@@ -1,0 +1,169 @@
+"""DuckDB warehouse access: connecting under a lock, schema set-up, and partition writes.
+
+DuckDB admits one writer process and, beside it, no readers from other processes. Every caller goes
+through :func:`connect`, which waits a bounded time for a lock and then fails with a message naming the
+holder and what to do, instead of a long silent retry and a stack trace.
+"""
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+# Identifiers come from our own DDL, never from data; this guards the few places that must name a table.
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the warehouse file."""
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("WIRETRACE_WAREHOUSE", DEFAULT_WAREHOUSE))
+
+
+def _describe_lock(exc: Exception, path: Path, waited: float) -> str:
+    match = _LOCK_HOLDER.search(str(exc))
+    holder = f"{match['program']} (PID {match['pid']})" if match else "another process"
+    return (
+        f"The warehouse {path} is locked by {holder}; waited {waited:.0f} s. "
+        "DuckDB allows one writer and no other readers. If that process is a nightly run, wait for it; "
+        "if it is an analyst session, point it at the published snapshot (data/analytics.duckdb) instead; "
+        f"if the process is gone or hung, stop it (kill {match['pid'] if match else '<pid>'}) and rerun."
+    )
+
+
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    lock_wait_seconds: float | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to ``lock_wait_seconds`` for another process's lock to go."""
+    target = Path(path) if path is not None else warehouse_path()
+    if lock_wait_seconds is None:
+        lock_wait_seconds = float(os.environ.get("WIRETRACE_LOCK_WAIT_SECONDS", "30"))
+    if not read_only:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(target), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            waited = time.monotonic() - started
+            if waited >= lock_wait_seconds:
+                raise WarehouseLockedError(_describe_lock(exc, target, waited)) from exc
+            time.sleep(min(delay, max(lock_wait_seconds - waited, 0.05)))
+            delay = min(delay * 2, 2.0)
+
+
+def _checked_identifier(table: str) -> str:
+    if not _IDENTIFIER.match(table):
+        raise ValueError(f"not a schema-qualified table name: {table!r}")
+    return table
+
+
+def sql_file(relative: str) -> str:
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def ddl_files() -> list[Path]:
+    return sorted((SQL_DIR / "ddl").glob("*.sql"))
+
+
+def migration_files() -> list[Path]:
+    return sorted((SQL_DIR / "migrations").glob("*.sql"))
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every schema and table, then apply pending migrations; returns the migrations applied.
+
+    DDL files are idempotent (CREATE ... IF NOT EXISTS) and describe the current version; migration
+    files bring a warehouse written by an earlier version up to it and are recorded once applied.
+    """
+    applied: list[str] = []
+    with transaction(con):
+        for ddl in ddl_files():
+            con.execute(ddl.read_text(encoding="utf-8"))
+        done = {row[0] for row in con.execute("SELECT version FROM meta.schema_migrations").fetchall()}
+        for migration in migration_files():
+            version = migration.stem
+            if version in done:
+                continue
+            con.execute(migration.read_text(encoding="utf-8"))
+            con.execute(
+                "INSERT INTO meta.schema_migrations (version, applied_at) VALUES (?, now())", [version]
+            )
+            applied.append(version)
+    return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One DuckDB transaction: everything inside commits together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    """Rows for one table, replacing what the partition held before."""
+
+    table: str
+    frame: object  # a polars/pandas DataFrame or Arrow table
+    delete_where: str = "ingest_date = $partition"
+
+
+def replace_partition(
+    con: duckdb.DuckDBPyConnection,
+    partition: str,
+    writes: Iterable[TableWrite],
+    *,
+    extra_params: Mapping[str, object] | None = None,
+) -> dict[str, int]:
+    """Delete the partition's rows and insert the new ones, for every table, in one transaction.
+
+    Columns are matched by name, so a frame may omit nullable columns the table has.
+    """
+    counts: dict[str, int] = {}
+    params = {"partition": partition, **(extra_params or {})}
+    with transaction(con):
+        for write in writes:
+            table = _checked_identifier(write.table)
+            used = {k: v for k, v in params.items() if f"${k}" in write.delete_where}
+            con.execute(f"DELETE FROM {table} WHERE {write.delete_where}", used)
+            frame = write.frame
+            n = len(frame) if frame is not None else 0
+            if n:
+                con.register("_incoming", frame)
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+                finally:
+                    con.unregister("_incoming")
+            counts[write.table] = n
+    return counts
+
+
+def stable_id(prefix: str, *parts: str, length: int = 12) -> str:
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:length]
+    return f"{prefix}{digest}"
