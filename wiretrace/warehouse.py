@@ -147,20 +147,25 @@ def replace_partition(
     """
     counts: dict[str, int] = {}
     params = {"partition": partition, **(extra_params or {})}
-    with transaction(con):
-        for write in writes:
-            table = _checked_identifier(write.table)
-            used = {k: v for k, v in params.items() if f"${k}" in write.delete_where}
-            con.execute(f"DELETE FROM {table} WHERE {write.delete_where}", used)
-            frame = write.frame
-            n = len(frame) if frame is not None else 0
-            if n:
-                con.register("_incoming", frame)
-                try:
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
-                finally:
-                    con.unregister("_incoming")
-            counts[write.table] = n
+    writes = list(writes)
+    # Register before the transaction and unregister after it: an aborted transaction refuses both.
+    views = {}
+    for i, write in enumerate(writes):
+        if write.frame is not None and len(write.frame):
+            views[i] = f"_incoming_{i}"
+            con.register(views[i], write.frame)
+    try:
+        with transaction(con):
+            for i, write in enumerate(writes):
+                table = _checked_identifier(write.table)
+                used = {k: v for k, v in params.items() if f"${k}" in write.delete_where}
+                con.execute(f"DELETE FROM {table} WHERE {write.delete_where}", used)
+                if i in views:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {views[i]}")
+                counts[write.table] = len(write.frame) if i in views else 0
+    finally:
+        for view in views.values():
+            con.unregister(view)
     return counts
 
 

@@ -1,0 +1,44 @@
+import json
+
+import pandas as pd
+import pytest
+
+from wiretrace.quality import load_suite, validate_frame
+
+
+def write_suite(tmp_path, expectations):
+    path = tmp_path / "t.items.json"
+    path.write_text(json.dumps({"table": "t.items", "expectations": expectations}))
+    return load_suite(path)
+
+
+def test_failures_carry_severity_and_offending_ids(tmp_path):
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "body"}, "severity": "critical", "why": "w1"},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "min_value": 0.1, "max_value": 1.0},
+         "severity": "warning", "why": "w2"},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "article_id"}, "severity": "critical", "why": "w3"},
+    ])
+    frame = pd.DataFrame({"article_id": ["a1", "a2", "a3"], "body": ["x", None, "y"], "share": [0.5, 0.9, 0.01]})
+    outcome = validate_frame(suite, frame)
+    assert not outcome.critical_passed and not outcome.warning_passed
+    by_type = {f["type"]: f for f in outcome.failures}
+    assert set(by_type) == {"expect_column_values_to_not_be_null", "expect_column_values_to_be_between"}
+    assert by_type["expect_column_values_to_not_be_null"]["sample_ids"] == ["a2"]
+    assert by_type["expect_column_values_to_be_between"]["sample_ids"] == ["a3"]
+    assert by_type["expect_column_values_to_be_between"]["severity"] == "warning"
+
+
+def test_warning_only_failure_keeps_critical_passed(tmp_path):
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "max_value": 0.5}, "severity": "warning"},
+    ])
+    outcome = validate_frame(suite, pd.DataFrame({"share": [0.9]}))
+    assert outcome.critical_passed and not outcome.warning_passed
+
+
+def test_suite_with_unknown_expectation_or_severity_is_refused_at_load(tmp_path):
+    with pytest.raises(ValueError, match="unknown Great Expectations"):
+        write_suite(tmp_path, [{"type": "expect_the_moon", "severity": "critical"}])
+    with pytest.raises(ValueError, match="severity"):
+        write_suite(tmp_path, [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}, "severity": "fatal"}])
