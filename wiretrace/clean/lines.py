@@ -1,0 +1,298 @@
+"""The line engine: decides, for one document, which lines are body and which are boilerplate/metadata.
+
+Used for text and markdown documents (lines of the raw text) and as the second pass over
+trafilatura's output for HTML (lines of the extracted text). Rules, in order:
+
+1. markup   — lines that are empty once markdown markup is removed (rules, images, link definitions);
+2. pattern  — the maintained pattern list (``patterns.yaml``); some patterns lift metadata, and link
+              block headings ('Related Articles', "DON'T MISS") take the short link lines after them;
+3. frequency — lines recurring in ``min_stories`` distinct stories of the outlet (see frequency.py);
+4. head     — before the first sentence-like paragraph: date lines, byline, section, title, dek are
+              lifted; other short non-sentence lines are edge furniture ('position_edge');
+5. tail     — after the last sentence-like paragraph: short non-sentence lines and link lists go;
+6. caption  — a paragraph that repeats another paragraph of the body with a credit appended (the
+              repeated body sentence stays); exact repeats of a paragraph go as 'duplicate';
+7. subheadings — short non-sentence lines left between body paragraphs stay in the body (claims need
+              offsets into it) and are also listed in ``subheadings``.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from .frequency import MAX_LINE_WORDS, line_hash
+from .markup import strip_markdown_line
+from .metadata import date_line_value, normalise_agency, split_dateline
+from .patterns import PatternSet
+
+_TERMINAL = re.compile(r"[.!?…:;]['\"”’»)\]]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►»+]|\d{1,2}[.)])\s+")
+_URL_LINE = re.compile(r"^<?(https?://\S+?)>?$")
+_WORD = re.compile(r"\w+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+
+
+@dataclass
+class Line:
+    no: int            # 1-based line number in the source text
+    start: int | None  # char offset of the line in raw_text (None for extractor output)
+    raw: str           # the line as it appears in the source
+    text: str          # markup-free, trimmed
+    heading: bool = False
+    status: tuple | None = None  # (reason_code, rule, lifted_as) once removed
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class LineResult:
+    body_lines: list[Line]
+    removed: list[Line]
+    meta: dict = field(default_factory=dict)
+    subheadings: list[str] = field(default_factory=list)
+
+
+def split_lines(text: str, markdown: bool) -> list[Line]:
+    """Non-blank lines with their raw offsets; markdown markup stripped when ``markdown``."""
+    out, pos = [], 0
+    for no, raw in enumerate(text.split("\n"), start=1):
+        start = pos
+        pos += len(raw) + 1
+        if not raw.strip():
+            continue
+        raw_line = raw.rstrip("\r")
+        if markdown:
+            plain, heading = strip_markdown_line(raw_line)
+        else:
+            plain, heading = raw_line.strip(), False
+        out.append(Line(no=no, start=start, raw=raw_line, text=plain, heading=heading))
+    return out
+
+
+def is_sentence_like(line: Line) -> bool:
+    """A paragraph of prose: long enough and ends like a sentence, or simply long."""
+    w = line.words
+    if w >= 25:
+        return True
+    return w >= 8 and bool(_TERMINAL.search(line.text)) and not line.heading
+
+
+def _is_short_furniture(line: Line, max_words: int = 12) -> bool:
+    """Short line without sentence punctuation (menu item, section label, teaser headline)."""
+    return not is_sentence_like(line) and (line.words <= max_words or bool(_LIST_ITEM.match(line.text)))
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.translate(_QUOTES).lower())
+
+
+def _clean_value(value: str) -> str:
+    value = re.sub(r"[“”\"«»„]", "", value)
+    return re.sub(r"\s+", " ", value).strip(" ,;:-–—|•")
+
+
+class LineEngine:
+    def __init__(self, patterns: PatternSet, min_stories: int = 3):
+        self.patterns = patterns
+        self.min_stories = min_stories
+
+    # ------------------------------------------------------------------ entry point
+    def run(self, lines: list[Line], *, outlet: str | None = None, counter=None,
+            known_title: str | None = None) -> LineResult:
+        meta: dict = {}
+        for ln in lines:
+            if not ln.text:
+                ln.status = ("markup", "empty after markup removal", None)
+        live = [ln for ln in lines if ln.status is None]
+        first_sentence = next((i for i, ln in enumerate(live) if is_sentence_like(ln)), len(live))
+        last_sentence = max((i for i, ln in enumerate(live) if is_sentence_like(ln)), default=-1)
+
+        self._patterns(live, first_sentence, last_sentence, meta)
+        if counter is not None and outlet is not None:
+            self._frequency(live, outlet, counter)
+        self._head(live, meta, known_title)
+        self._tail(live)
+        self._captions(live)
+        body = [ln for ln in lines if ln.status is None]
+        removed = [ln for ln in lines if ln.status is not None]
+        subheadings = self._subheadings(body)
+        self._dateline(body, meta)
+        return LineResult(body, removed, meta, subheadings)
+
+    # ------------------------------------------------------------------ rules
+    def _lift(self, ln: Line, rule: str, field_name: str, value, meta: dict) -> None:
+        ln.status = ("metadata_lifted", rule, field_name)
+        if value not in (None, "") and field_name not in meta:
+            meta[field_name] = value
+
+    def _patterns(self, live: list[Line], first_sentence: int, last_sentence: int, meta: dict) -> None:
+        block_open = None
+        for i, ln in enumerate(live):
+            if ln.status is not None:
+                continue
+            hit = self.patterns.match(_LIST_ITEM.sub("", ln.text, count=1))
+            if hit is not None:
+                p, m = hit
+                in_head = i < first_sentence
+                in_edge = in_head or i > last_sentence
+                if (p.where == "head" and not in_head) or (p.where == "edge" and not in_edge):
+                    hit = None
+            if hit is None:
+                # link lines under a 'Related'/'Don't miss' heading go with it, up to the next prose
+                if block_open is not None and _is_short_furniture(ln, max_words=25):
+                    ln.status = ("pattern", f"block:{block_open}", None)
+                    continue
+                block_open = None
+                continue
+            p, m = hit
+            block_open = p.id if p.opens_block else None
+            if p.lift:
+                value = m.groupdict().get("value") if "value" in p.regex.groupindex else m.string
+                if p.lift == "canonical_url" and not value:
+                    value = self._url_after(live, i)
+                if p.lift == "wire_credit":
+                    value = normalise_agency(value) or _clean_value(value or "")
+                    if re.match(r"(?i)^by\s", ln.text) and i < first_sentence:
+                        meta.setdefault("byline", value)
+                elif p.lift == "byline":
+                    value = _clean_value(value or "")
+                    agency = normalise_agency(value)
+                    if agency:
+                        meta.setdefault("wire_credit", agency)
+                elif value:
+                    value = _clean_value(value)
+                self._lift(ln, f"pattern:{p.id}", p.lift, value, meta)
+            else:
+                ln.status = ("pattern", f"pattern:{p.id}", None)
+
+    def _url_after(self, live: list[Line], i: int) -> str | None:
+        """'Original url:' with the URL on the next line: lift that line too."""
+        if i + 1 < len(live):
+            nxt = live[i + 1]
+            m = _URL_LINE.match(nxt.text)
+            if m and nxt.status is None:
+                nxt.status = ("metadata_lifted", "pattern:original_url(next line)", "canonical_url")
+                return m.group(1)
+        return None
+
+    def _frequency(self, live: list[Line], outlet: str, counter) -> None:
+        for ln in live:
+            if ln.status is not None or ln.words > MAX_LINE_WORDS:
+                continue
+            n = counter.n_stories(outlet, line_hash(ln.text))
+            if n >= self.min_stories:
+                ln.status = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
+
+    def _head(self, live: list[Line], meta: dict, known_title: str | None) -> None:
+        """Lift metadata from the head block (lines before the first prose paragraph)."""
+        head = []
+        for ln in live:
+            if is_sentence_like(ln) and ln.status is None:
+                break
+            head.append(ln)
+        title_idx = None
+        title_norm = " ".join(_tokens(known_title)) if known_title else None
+        for idx, ln in enumerate(head):
+            if ln.status is not None:
+                continue
+            text = _LIST_ITEM.sub("", ln.text) if _LIST_ITEM.match(ln.text) else ln.text
+            d = date_line_value(text)
+            if d is not None:
+                self._lift(ln, "head:date_line", "published_date", d, meta)
+                continue
+            if title_idx is None:
+                if title_norm is not None:
+                    toks = " ".join(_tokens(text))
+                    if toks and (toks == title_norm or fuzz.ratio(toks, title_norm) >= 90):
+                        self._lift(ln, "head:matches_metadata_title", "title", text, meta)
+                        title_idx = idx
+                        continue
+                elif "title" not in meta and (ln.heading or (len(text.split()) >= 3 and not _LIST_ITEM.match(ln.text))):
+                    self._lift(ln, "head:first_heading" if ln.heading else "head:first_title_line", "title",
+                               text, meta)
+                    title_idx = idx
+                    continue
+            if (title_idx is not None and idx == title_idx + 1 and "dek" not in meta
+                    and 6 <= len(text.split()) <= 60 and not ln.heading):
+                self._lift(ln, "head:line_after_title", "dek", text, meta)
+                continue
+            if len(text.split()) <= 4 and "section" not in meta and not re.search(r"\d", text):
+                # a one-to-four word label above the title or in the head's bullet list
+                self._lift(ln, "head:short_label", "section", text, meta)
+                continue
+            if _is_short_furniture(ln, max_words=25):
+                ln.status = ("position_edge", "head block: short line without sentence punctuation", None)
+
+    def _tail(self, live: list[Line]) -> None:
+        """Walk back from the end: furniture after the last prose paragraph goes."""
+        for ln in reversed(live):
+            if ln.status is not None:
+                continue
+            if is_sentence_like(ln):
+                break
+            if _is_short_furniture(ln, max_words=25):
+                ln.status = ("position_edge", "tail block: short line without sentence punctuation", None)
+            else:
+                break
+
+    def _captions(self, live: list[Line]) -> None:
+        """Photo captions that repeat a body sentence with a credit appended; exact repeated paragraphs."""
+        body = [ln for ln in live if ln.status is None]
+        toks = [_tokens(ln.text) for ln in body]
+        by_prefix: dict[tuple, list[int]] = {}
+        seen_exact: dict[tuple, int] = {}
+        for i, t in enumerate(toks):
+            if len(t) >= 6:
+                by_prefix.setdefault(tuple(t[:6]), []).append(i)
+        for i, t in enumerate(toks):
+            if len(t) < 6:
+                continue
+            key = tuple(t)
+            if key in seen_exact:
+                body[i].status = ("duplicate", f"repeats line {body[seen_exact[key]].no}", None)
+                continue
+            seen_exact[key] = i
+            for j in by_prefix.get(tuple(t[:6]), ()):
+                if j == i or len(toks[j]) >= len(t):
+                    continue
+                extra = len(t) - len(toks[j])
+                if extra > 25:
+                    continue
+                if t[:len(toks[j])] == toks[j] or fuzz.ratio(" ".join(t[:len(toks[j])]), " ".join(toks[j])) >= 92:
+                    body[i].status = ("caption", f"repeats line {body[j].no} with {extra} extra words (credit)", None)
+                    break
+
+    def _subheadings(self, body: list[Line]) -> list[str]:
+        """Headings, and short unpunctuated lines that sit between prose paragraphs."""
+        subs = []
+        for k, ln in enumerate(body):
+            if ln.heading:
+                subs.append(ln.text)
+            elif (0 < k < len(body) - 1 and ln.words <= 10 and not _TERMINAL.search(ln.text)
+                  and is_sentence_like(body[k + 1])):
+                subs.append(ln.text)
+        return subs
+
+    def _dateline(self, body: list[Line], meta: dict) -> None:
+        if not body:
+            return
+        found = split_dateline(body[0].text)
+        if found:
+            place, agency = found
+            meta.setdefault("dateline", place)
+            if agency and normalise_agency(agency):
+                meta.setdefault("wire_credit", normalise_agency(agency))
+
+
+def removed_row(ln: Line) -> dict:
+    reason, rule, lifted_as = ln.status
+    return {"line_no": ln.no, "char_start": ln.start, "text": ln.raw.strip(), "reason_code": reason,
+            "rule": rule, "lifted_as": lifted_as}
+
+
+def lift_date(value) -> date | None:
+    return value if isinstance(value, date) else None

@@ -1,0 +1,212 @@
+"""``clean_documents``: raw.documents rows → clean.articles, clean.removed_lines, failures, line stats."""
+
+import os
+from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date, datetime
+import multiprocessing as mp
+
+import polars as pl
+
+from .frequency import OutletLineCounter
+from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
+from .language import detect_language
+from .lines import Line, LineEngine, removed_row, split_lines
+from .markup import looks_like_markdown
+from .metadata import date_from_url, normalise_agency, parse_date
+from .patterns import load_patterns
+
+MIN_STORIES = 3              # distinct stories of one outlet before a recurring line is boilerplate
+RARE_LINE_RETENTION_DAYS = 60
+HTML_TIMEOUT_S = 120         # one page; a page that takes longer becomes a failure row
+POOL_MIN_HTML = 8            # below this many pages a process pool costs more than it saves
+
+ARTICLES_SCHEMA = {
+    "article_id": pl.String, "document_id": pl.String, "outlet": pl.String, "title": pl.String,
+    "dek": pl.String, "body": pl.String, "subheadings": pl.List(pl.String), "published_date": pl.Date,
+    "published_source": pl.String, "byline": pl.String, "dateline": pl.String, "wire_credit": pl.String,
+    "canonical_url": pl.String, "upstream_source": pl.String, "section": pl.String, "language": pl.String,
+    "language_confidence": pl.Float64, "body_chars": pl.Int64, "kept_share": pl.Float64,
+}
+REMOVED_SCHEMA = {
+    "article_id": pl.String, "line_no": pl.Int64, "char_start": pl.Int64, "text": pl.String,
+    "reason_code": pl.String, "rule": pl.String, "lifted_as": pl.String,
+}
+FAILURES_SCHEMA = {"document_id": pl.String, "outlet": pl.String, "reason": pl.String}
+
+
+@dataclass
+class CleanResult:
+    articles: pl.DataFrame
+    removed_lines: pl.DataFrame
+    failures: pl.DataFrame
+    line_stats: pl.DataFrame
+
+
+def _html_job(args: tuple[str, str | None, dict | None]):
+    raw, url, settings = args
+    try:
+        return extract_html(raw, url, settings)
+    except HtmlCleanError as exc:
+        return str(exc)
+
+
+def _extract_pages(jobs: list[tuple], workers: int) -> list:
+    """trafilatura over pages, in a process pool when it pays; a crashed worker fails only its page."""
+    if workers <= 1 or len(jobs) < POOL_MIN_HTML:
+        return [_html_job(j) for j in jobs]
+    results: list = [None] * len(jobs)
+    pending = list(range(len(jobs)))
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    while pending:
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {i: pool.submit(_html_job, jobs[i]) for i in pending}
+                for i, fut in futures.items():
+                    try:
+                        results[i] = fut.result(timeout=HTML_TIMEOUT_S)
+                    except FutureTimeout:
+                        results[i] = f"html extraction timed out after {HTML_TIMEOUT_S}s"
+                pending = []
+        except BrokenProcessPool:
+            # a worker died (e.g. a parser crash): retry the unfinished pages one per pool, so the
+            # culprit fails alone
+            undone = [i for i in pending if results[i] is None]
+            for i in undone:
+                try:
+                    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as single:
+                        results[i] = single.submit(_html_job, jobs[i]).result(timeout=HTML_TIMEOUT_S)
+                except (BrokenProcessPool, FutureTimeout) as exc:
+                    results[i] = f"html extraction crashed its worker: {type(exc).__name__}"
+            pending = []
+    return results
+
+
+def _hint_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value))
+
+
+def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, *, workers: int = 1,
+                    as_of: date | None = None, min_stories: int = MIN_STORIES,
+                    html_settings: dict | None = None, patterns_path: str | None = None) -> CleanResult:
+    """Clean one night's documents.
+
+    docs: raw.documents columns document_id, outlet, content_type ('text'|'markdown'|'html'), raw_text,
+      source_url, title_hint, published_hint (the last three nullable).
+    line_stats: the stored clean.line_stats of earlier nights (or None on the first night).
+    workers: processes for the HTML path (trafilatura is CPU-bound; the text path is single-process).
+    as_of: the night's date, stamped into line_stats first_seen/last_seen (default: today).
+    """
+    as_of = as_of or date.today()
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    patterns = load_patterns(patterns_path)
+    engine = LineEngine(patterns, min_stories=min_stories)
+    rows = docs.select("document_id", "outlet", "content_type", "raw_text",
+                       *[c for c in ("source_url", "title_hint", "published_hint") if c in docs.columns]
+                       ).to_dicts()
+
+    failures: list[dict] = []
+    prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
+    html_idx = [i for i, r in enumerate(rows) if (r["content_type"] or "").lower() == "html"]
+    extracts = _extract_pages([(rows[i]["raw_text"], rows[i].get("source_url"), html_settings) for i in html_idx],
+                              workers)
+    for i, ex in zip(html_idx, extracts):
+        if isinstance(ex, str):
+            failures.append({"document_id": rows[i]["document_id"], "outlet": rows[i]["outlet"], "reason": ex})
+            continue
+        lines = split_lines(ex.text, markdown=False)
+        for ln in lines:
+            ln.start = None  # offsets into trafilatura's output, not into the HTML
+        prepared[i] = (lines, ex)
+    for i, r in enumerate(rows):
+        if i in prepared or (r["content_type"] or "").lower() == "html":
+            continue
+        raw = r["raw_text"]
+        if raw is None or not raw.strip():
+            failures.append({"document_id": r["document_id"], "outlet": r["outlet"], "reason": "empty raw text"})
+            continue
+        md = (r["content_type"] or "").lower() == "markdown" or looks_like_markdown(raw)
+        prepared[i] = (split_lines(raw, markdown=md), None)
+
+    # per-outlet line frequency over distinct stories (tonight + stored nights)
+    counter = OutletLineCounter(line_stats)
+    by_outlet: dict[str, list[int]] = {}
+    for i in prepared:
+        by_outlet.setdefault(rows[i]["outlet"] or "", []).append(i)
+    for outlet, idxs in by_outlet.items():
+        counter.add_outlet(outlet, [rows[i]["document_id"] for i in idxs],
+                           [[ln.text for ln in prepared[i][0]] for i in idxs])
+
+    articles, removed = [], []
+    for i in sorted(prepared):
+        r = rows[i]
+        lines, ex = prepared[i]
+        known_title = ex.title if ex else None
+        res = engine.run(lines, outlet=r["outlet"] or "", counter=counter, known_title=known_title)
+        doc_id = r["document_id"]
+        for ln in res.removed:
+            removed.append({"article_id": doc_id, **removed_row(ln)})
+        if ex is not None:
+            removed.append({"article_id": doc_id, "line_no": None, "char_start": None,
+                            "text": "<page markup, navigation and chrome>", "reason_code": "html_extractor",
+                            "rule": "trafilatura " + " ".join(f"{k}={v}" for k, v in
+                                                              {**TRAFILATURA_SETTINGS, **(html_settings or {})}.items())
+                                    + f": kept {len(ex.text)} of {len(r['raw_text'])} chars",
+                            "lifted_as": None})
+        body = "\n\n".join(ln.text for ln in res.body_lines)
+        if not body.strip():
+            failures.append({"document_id": doc_id, "outlet": r["outlet"],
+                             "reason": f"no body text left after cleaning ({len(res.removed)} lines removed)"})
+            continue
+        articles.append(_article_row(r, res, ex, body))
+
+    return CleanResult(
+        articles=pl.DataFrame(articles, schema=ARTICLES_SCHEMA, orient="row") if articles
+        else pl.DataFrame(schema=ARTICLES_SCHEMA),
+        removed_lines=pl.DataFrame(removed, schema=REMOVED_SCHEMA, orient="row") if removed
+        else pl.DataFrame(schema=REMOVED_SCHEMA),
+        failures=pl.DataFrame(failures, schema=FAILURES_SCHEMA, orient="row") if failures
+        else pl.DataFrame(schema=FAILURES_SCHEMA),
+        line_stats=counter.merged(as_of, RARE_LINE_RETENTION_DAYS, min_stories),
+    )
+
+
+def _article_row(r: dict, res, ex: HtmlExtract | None, body: str) -> dict:
+    meta = res.meta
+    # published date: page metadata (htmldate) > a date line in the text > the URL > the ingest hint
+    published, source = None, None
+    candidates = [
+        ("metadata", ex.date if ex else None),
+        ("text", meta.get("published_date")),
+        ("url", date_from_url(r.get("source_url")) or date_from_url(meta.get("canonical_url"))
+         or date_from_url(ex.url if ex else None)),
+        ("hint", _hint_date(r.get("published_hint"))),
+    ]
+    for name, value in candidates:
+        if value is not None:
+            published, source = value, name
+            break
+    byline = meta.get("byline") or (ex.author if ex else None)
+    wire = meta.get("wire_credit") or normalise_agency(byline)
+    title = meta.get("title") or (ex.title if ex else None) or r.get("title_hint")
+    dek = meta.get("dek") or (ex.description if ex and ex.description and ex.description[:60] not in body else None)
+    lang, conf = detect_language(body)
+    raw_chars = len(r["raw_text"]) or 1
+    return {
+        "article_id": r["document_id"], "document_id": r["document_id"], "outlet": r["outlet"],
+        "title": title, "dek": dek, "body": body, "subheadings": res.subheadings,
+        "published_date": published, "published_source": source, "byline": byline,
+        "dateline": meta.get("dateline"), "wire_credit": wire,
+        "canonical_url": meta.get("canonical_url") or (ex.url if ex else None),
+        "upstream_source": meta.get("upstream_source"),
+        "section": meta.get("section") or (ex.section if ex else None),
+        "language": lang, "language_confidence": conf, "body_chars": len(body),
+        "kept_share": round(min(1.0, len(body) / raw_chars), 6),
+    }
