@@ -8,13 +8,14 @@ import html
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from .encoding import Decoded, NotText, decode_bytes, meta_charset, normalise_charset
 from .records import Document, FileOutcome, IngestLimits, make_document_id, new_reject, sha256_hex
-from .sources import InputError, too_large
+from .sources import InputError, human_bytes, too_large
 
 CONTENT_TYPE_OF_FORMAT = {"txt": "text", "md": "markdown", "html": "html"}
 _HEAD_CHARS = 65536
@@ -294,7 +295,7 @@ def read_jsonl(stream: BinaryIO, src: Source, out: FileOutcome, fmt: str = "json
             where = f"Line {line_number + 1}"
             if line is None:
                 out.rejects.append(new_reject(src.source_path, line_number, "too_large",
-                                              f"{where} is longer than the {cap / 1e6:.0f} MB record cap; "
+                                              f"{where} is longer than the {human_bytes(cap)} record cap; "
                                               "it was skipped. Split the record or raise IngestLimits."))
                 continue
             if line_number == 0:
@@ -334,6 +335,19 @@ def _content_type_and_charset(value: str | None) -> tuple[str, str | None]:
     return parts[0].lower(), charset
 
 
+def _starts_like_warc(stream: BinaryIO) -> bool:
+    """Peek (and rewind) the first bytes, inflating a leading gzip member, for the ``WARC/`` marker."""
+    position = stream.tell()
+    head = stream.read(4096)
+    stream.seek(position)
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(31).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n").startswith(b"WARC/")
+
+
 def read_warc(stream: BinaryIO, size: int, src: Source, out: FileOutcome) -> None:
     """Response/resource records with an HTML payload become documents (HTTP headers stripped,
     Content-Encoding undone); other records are counted in ``out.skipped``; a truncated, digest-failing
@@ -341,6 +355,9 @@ def read_warc(stream: BinaryIO, size: int, src: Source, out: FileOutcome) -> Non
     from warcio.archiveiterator import ArchiveIterator
 
     cap = src.limits.max_record_bytes
+    if not _starts_like_warc(stream):
+        raise InputError("malformed_warc", "The file does not start with a WARC/1.x record header (ARC and "
+                         "other archive formats are not read); re-deliver it as WARC.", size)
     iterator = ArchiveIterator(stream, check_digests=True)
     records = iter(iterator)
     index = -1
@@ -372,8 +389,8 @@ def read_warc(stream: BinaryIO, size: int, src: Source, out: FileOutcome) -> Non
     if size - end_of_last > _WARC_SLACK:
         out.rejects.append(new_reject(
             src.source_path, index, "malformed_warc",
-            f"{size - end_of_last} bytes after WARC record {index - 1} are not a readable record (a truncated "
-            "header or trailing garbage); the records before were kept." if index else
+            f"WARC record {index} is truncated or unreadable: the last {size - end_of_last} bytes of the file do "
+            f"not parse as a record; the {index} records before it were kept." if index else
             "The file is not a readable WARC archive (no complete record header); re-deliver it."))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-MIB = 1024 * 1024
+MB = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class IngestLimits:
             treated as binary junk.
     """
 
-    max_file_bytes: int = 20 * MIB
-    max_record_bytes: int = 20 * MIB
-    max_decompressed_bytes: int = 50 * MIB
+    max_file_bytes: int = 20 * MB
+    max_record_bytes: int = 20 * MB
+    max_decompressed_bytes: int = 50 * MB
     max_control_ratio: float = 0.05
 
 

@@ -70,17 +70,19 @@ def read_path(path: str | os.PathLike, inbox: str | os.PathLike, limits: IngestL
     src = Source(source_path=source_path, folder=parts[0] if len(parts) > 1 else None,
                  stem=clean_str(stem), limits=limits)
     out = FileOutcome()
-    seen: dict[str, bytes] = {}
+    seen: dict = {}
     try:
         target = _resolve(path_str, inbox_str)
         with open_regular(target) as handle:
             _dispatch(handle, fmt, compressed, src, out, seen)
     except InputError as exc:
         data = seen.get("data")
-        out.rejects.append(new_reject(
-            source_path, 0, exc.code, exc.reason,
-            exc.byte_size if exc.byte_size is not None else (len(data) if data is not None else None),
-            sha256_hex(data) if data is not None and exc.code not in ("too_large",) else None))
+        if exc.byte_size is not None:
+            byte_size = exc.byte_size
+        else:
+            byte_size = len(data) if data is not None else seen.get("size")
+        out.rejects.append(new_reject(source_path, 0, exc.code, exc.reason, byte_size,
+                                      sha256_hex(data) if data is not None else None))
     except Exception as exc:  # a bug must not lose the file or stop the night
         out.rejects.append(new_reject(
             source_path, 0, "internal_error",
@@ -125,6 +127,7 @@ def _dispatch(handle, fmt: str | None, compressed: bool, src: Source, out: FileO
               seen: dict[str, bytes]) -> None:
     limits = src.limits
     size = os.fstat(handle.fileno()).st_size
+    seen["size"] = size
     if fmt == "warc":  # warcio inflates per-record gzip members itself
         read_warc(handle, size, src, out)
         return
@@ -146,21 +149,23 @@ def _dispatch(handle, fmt: str | None, compressed: bool, src: Source, out: FileO
 
 
 def _dispatch_bytes(data: bytes, fmt: str | None, src: Source, out: FileOutcome) -> None:
-    if fmt is None:
-        if not data.strip():
-            raise InputError("empty", "The file is empty or whitespace only; nothing to ingest.", len(data))
-        fmt = sniff_format(data)
-        if fmt == "txt":
-            try:
-                out.documents.append(read_single(data, "txt", src))
-            except InputError as exc:
-                if exc.code != "binary":
-                    raise
-                raise InputError("unsupported_format", "The file has an unknown extension and its content is "
-                                 f"not text ({exc.reason.removeprefix('The file is binary, not text: ')}). "
-                                 "Only .txt .md .html(.gz) .json(l) .warc(.gz) and RSS/Atom feeds are read.",
-                                 len(data)) from exc
-            return
+    if fmt is not None:
+        _read_bytes_as(data, fmt, src, out)
+        return
+    if not data.strip():
+        raise InputError("empty", "The file is empty or whitespace only; nothing to ingest.", len(data))
+    try:
+        _read_bytes_as(data, sniff_format(data), src, out)
+    except InputError as exc:
+        if exc.code != "binary":
+            raise
+        detail = exc.reason.removeprefix("The file is binary, not text: ").split(". ")[0]
+        raise InputError("unsupported_format", f"The file has an unknown extension and its content is not text "
+                         f"({detail}). Only .txt .md .html(.gz) .json(l) .warc(.gz) and RSS/Atom feeds are read.",
+                         len(data)) from exc
+
+
+def _read_bytes_as(data: bytes, fmt: str, src: Source, out: FileOutcome) -> None:
     if fmt in ("txt", "md", "html"):
         out.documents.append(read_single(data, fmt, src))
     elif fmt == "json":

@@ -14,6 +14,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 
 
+def human_bytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} bytes"
+
+
 class InputError(Exception):
     """An input that cannot become a document; ``code`` is a key of ``REASON_CODES``."""
 
@@ -57,7 +61,7 @@ def file_size(handle: BinaryIO) -> int:
 def too_large(size: int, cap: int, what: str = "The file") -> InputError:
     return InputError(
         "too_large",
-        f"{what} is {size / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB cap; it was not read. "
+        f"{what} is {human_bytes(size)}, above the {human_bytes(cap)} cap; it was not read. "
         "Split it, or raise IngestLimits if such inputs are expected.",
         byte_size=size,
     )
@@ -79,7 +83,7 @@ def _corrupt_gzip(exc: Exception) -> InputError:
 
 
 def _bomb(cap: int) -> InputError:
-    return InputError("decompression_bomb", f"The gzip data inflates to more than {cap / 1e6:.0f} MB "
+    return InputError("decompression_bomb", f"The gzip data inflates to more than {human_bytes(cap)} "
                       "(a decompression bomb or an oversized archive); it was not expanded further.")
 
 
