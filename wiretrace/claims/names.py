@@ -1,0 +1,133 @@
+"""Person and organisation names in news text: title stripping, person mentions, name normalisation."""
+
+import re
+
+from wiretrace.claims.normalize import TOKEN_RE
+
+TITLE_WORDS = frozenset(
+    """president vice sen senator rep representative gov governor secretary minister prime speaker leader
+    majority minority chief mayor attorney general judge justice dr mr mrs ms miss gen col lt sgt capt adm
+    maj rev prof ambassador chairman chairwoman chair commissioner director deputy press spokesman
+    spokeswoman spokesperson former ex lieutenant colonel sheriff officer detective pope king queen prince
+    princess foreign defense defence interior health treasury house senate white state homeland
+    security national council adviser advisor aide counsel u.s us u.s. american ukrainian russian british
+    chinese french german israeli palestinian iranian democratic republican democrat gop independent
+    federal first lady sir lord dame premier chancellor commander top senior then-president
+    then-senator assistant acting interim special envoy presidential candidate nominee congressman
+    congresswoman councilman councilwoman""".split()
+)
+
+ORG_WORDS = frozenset(
+    """ministry department house senate congress party council army command times post news agency
+    office committee commission institute university administration republic union court government
+    forces force police service bank company corp inc association foundation center centre organization
+    organisation group network campaign coalition federation guard navy reuters afp ap cnn fox
+    democrats republicans region oblast street road city county state states peninsula river sea ocean
+    bay province district kremlin pentagon nato un eu journal tribune herald telegraph press club
+    board authority fund corporation institute school hospital airport station war church party's
+    ministry's people's workers association""".split()
+)
+
+_NON_NAME_FIRST = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december the a an in on at but and or if when while after before
+    as this that these those it its he she they we i his her their there here both some many all
+    several earlier later asked meanwhile however still yet also""".split()
+)
+
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "group",
+            "it": "org", "we": "group", "i": "person"}
+
+# Capitalised runs: "Volodymyr Zelensky", "Karine Jean-Pierre", "Sen. Elizabeth Warren".
+_CAP_TOKEN = r"(?:[A-Z][\w’'\-]*\.?|de|van|von|bin|al|la|le|da|del|der)"
+_CAP_RUN_RE = re.compile(rf"\b[A-Z][\w’'\-]*\.?(?:\s+{_CAP_TOKEN})*")
+_AGE_BEFORE_RE = re.compile(r"\d+-year-old\s*$")
+
+
+def _clean_token(tok: str) -> str:
+    return tok.rstrip(".").lower()
+
+
+def strip_titles(run: str) -> str:
+    """'Ukrainian President Volodymyr Zelensky' -> 'Volodymyr Zelensky'."""
+    toks = run.split()
+    while toks and (_clean_token(toks[0]) in TITLE_WORDS or toks[0].rstrip(".").isupper() and len(toks) > 1):
+        toks = toks[1:]
+    # a trailing possessive belongs to what follows ("Russia's"), not to a name
+    return " ".join(toks)
+
+
+def is_person_run(run: str, titled: bool = False) -> bool:
+    """A capitalised run that looks like a person's name (after titles are stripped)."""
+    toks = run.split()
+    if not toks or len(toks) > 4:
+        return False
+    if any(_clean_token(t) in ORG_WORDS for t in toks):
+        return False
+    if toks[-1].endswith(("'s", "’s")):
+        return False
+    if toks[0].lower() in _NON_NAME_FIRST:
+        return False
+    if any(t.isupper() and len(t) > 1 for t in toks):  # acronyms: NATO, AFP
+        return False
+    return len(toks) >= 2 or titled
+
+
+def person_mentions(text: str, start: int, end: int, masked) -> list[tuple[int, int, str]]:
+    """Person-name mentions (start, end, name) in text[start:end], skipping masked (quoted) positions."""
+    out = []
+    for m in _CAP_RUN_RE.finditer(text, start, end):
+        if masked(m.start()):
+            continue
+        run = m.group().rstrip(".")
+        stripped = strip_titles(run)
+        titled = stripped != run or bool(_AGE_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()))
+        if not stripped:
+            continue
+        # drop a trailing possessive token ("Kyiv’s") and any sentence-initial non-name words
+        toks = stripped.split()
+        while toks and toks[-1].endswith(("'s", "’s")):
+            toks = toks[:-1]
+        name = " ".join(toks)
+        if name and is_person_run(name, titled):
+            s = m.start() + run.rfind(name) if name in run else m.start()
+            out.append((s, s + len(name), name))
+    return out
+
+
+def name_from_np(np_text: str) -> tuple[str | None, bool]:
+    """(name, is_person) from a speaker noun phrase; None for a bare pronoun."""
+    np_text = np_text.strip(" ,")
+    low = np_text.lower()
+    if low in PRONOUNS:
+        return None, PRONOUNS[low] == "person"
+    runs = list(_CAP_RUN_RE.finditer(np_text))
+    for m in reversed(runs):
+        run = m.group().rstrip(".")
+        stripped = strip_titles(run)
+        toks = stripped.split()
+        while toks and toks[-1].endswith(("'s", "’s")):
+            toks = toks[:-1]
+        name = " ".join(toks)
+        titled = stripped != run or bool(_AGE_BEFORE_RE.search(np_text[: m.start()]))
+        if name and m.end() >= len(np_text.rstrip(".")) - 1 and is_person_run(name, titled):
+            return name, True
+    # an organisation or a described group: the phrase itself without its article
+    words = [w for w in np_text.split()]
+    while words and words[0].lower() in {"the", "a", "an"}:
+        words = words[1:]
+    return (" ".join(words) or None), False
+
+
+def expand_name(name: str, known_full: list[str]) -> str:
+    """'Zelensky' -> 'Volodymyr Zelensky' when a longer name ending the same way was seen earlier."""
+    if " " in name:
+        return name
+    for full in reversed(known_full):
+        if full.split()[-1] == name and full != name:
+            return full
+    return name
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(text)
