@@ -320,7 +320,6 @@ def _jsonl_line(line: bytes, src: Source, line_number: int, fmt: str, where: str
 
 # ---------------------------------------------------------------- WARC
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_WARC_SLACK = 64  # trailing CR/LF after the last record is not damage
 
 
 def _content_type_and_charset(value: str | None) -> tuple[str, str | None]:
@@ -333,6 +332,16 @@ def _content_type_and_charset(value: str | None) -> tuple[str, str | None]:
         if key.strip().lower() == "charset":
             charset = normalise_charset(val)
     return parts[0].lower(), charset
+
+
+def _has_trailing_data(stream: BinaryIO, end_of_last: int) -> bool:
+    """Bytes other than blank lines after the last complete record: a record cut inside its header (warcio
+    stops silently there) or garbage."""
+    stream.seek(end_of_last)
+    while chunk := stream.read(1 << 16):
+        if chunk.strip(b"\r\n"):
+            return True
+    return False
 
 
 def _starts_like_warc(stream: BinaryIO) -> bool:
@@ -386,10 +395,10 @@ def read_warc(stream: BinaryIO, size: int, src: Source, out: FileOutcome) -> Non
             end_of_last = iterator.get_record_offset() + iterator.get_record_length()
         except Exception:
             pass
-    if size - end_of_last > _WARC_SLACK:
+    if _has_trailing_data(stream, end_of_last):
         out.rejects.append(new_reject(
             src.source_path, index, "malformed_warc",
-            f"WARC record {index} is truncated or unreadable: the last {size - end_of_last} bytes of the file do "
+            f"WARC record {index} is truncated or unreadable: the last {max(size - end_of_last, 0)} bytes of the file do "
             f"not parse as a record; the {index} records before it were kept." if index else
             "The file is not a readable WARC archive (no complete record header); re-deliver it."))
 
