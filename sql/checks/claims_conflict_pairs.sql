@@ -1,0 +1,14 @@
+-- One row per conflict of the partition: are its two articles different members of the conflict's story?
+SELECT
+    f.conflict_id,
+    f.story_id,
+    f.article_a,
+    f.article_b,
+    f.article_a <> f.article_b
+        AND ma.story_id IS NOT NULL AND mb.story_id IS NOT NULL AS two_articles_of_story
+FROM claims.conflicts f
+LEFT JOIN (SELECT DISTINCT story_id, article_id FROM stories.members) ma
+    ON ma.story_id = f.story_id AND ma.article_id = f.article_a
+LEFT JOIN (SELECT DISTINCT story_id, article_id FROM stories.members) mb
+    ON mb.story_id = f.story_id AND mb.article_id = f.article_b
+WHERE f.ingest_date = $partition

@@ -1,0 +1,42 @@
+-- Every claims row that points into an article: are its offsets inside clean.articles.body, and is the
+-- body slice equal to the stored text? One row per (table, row). DuckDB substr/length count characters
+-- (code points) like the Python offsets the library writes.
+WITH spans AS (
+    SELECT 'claims.sentences' AS table_name, sentence_id AS row_key, article_id, char_start, char_end, text AS stored_text
+    FROM claims.sentences WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.quotes', quote_id, article_id, char_start, char_end, quote_text
+    FROM claims.quotes WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.quotes.speaker', quote_id, article_id, speaker_start, speaker_end, speaker_text
+    FROM claims.quotes WHERE ingest_date = $partition AND speaker_start IS NOT NULL
+    UNION ALL
+    SELECT 'claims.quantities', quantity_id, article_id, char_start, char_end, surface
+    FROM claims.quantities WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.dates', date_id, article_id, char_start, char_end, surface
+    FROM claims.dates WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.claim_mentions', claim_id, article_id, char_start, char_end, text
+    FROM claims.claim_mentions WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.conflicts.a', conflict_id, article_a, a_start, a_end, value_a
+    FROM claims.conflicts WHERE ingest_date = $partition
+    UNION ALL
+    SELECT 'claims.conflicts.b', conflict_id, article_b, b_start, b_end, value_b
+    FROM claims.conflicts WHERE ingest_date = $partition
+),
+bodies AS (  -- the latest stored body of each article
+    SELECT article_id, arg_max(body, ingest_date) AS body FROM clean.articles GROUP BY article_id
+)
+SELECT
+    s.table_name,
+    s.row_key,
+    s.article_id,
+    s.char_start,
+    s.char_end,
+    b.body IS NOT NULL
+        AND s.char_start >= 0 AND s.char_end >= s.char_start AND s.char_end <= length(b.body) AS in_body,
+    coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start) = s.stored_text, false) AS slice_matches
+FROM spans s
+LEFT JOIN bodies b USING (article_id)
