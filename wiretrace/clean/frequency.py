@@ -32,7 +32,7 @@ MAX_STORY_KEYS = 32      # stored keys per line; beyond this only the count grow
 MAX_LINE_WORDS = 50      # longer lines are article paragraphs, never tracked
 
 _WORD = re.compile(r"\w+")
-_DIGITS = re.compile(r"\d+")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SPACE = re.compile(r"\s+")
 
 LINE_STATS_SCHEMA = {
@@ -48,8 +48,12 @@ LINE_STATS_SCHEMA = {
 
 
 def normalise_line(text: str) -> str:
-    """Case-, digit- and space-insensitive form of a line ('© 2024 X' and '© 2025 X' are one line)."""
-    return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip(" .:;|•-–—*")
+    """Case-, year- and space-insensitive form of a line ('© 2024 X' and '© 2025 X' are one line).
+
+    Only years are folded: folding all digits would make score or price lines of distinct stories
+    look identical.
+    """
+    return _SPACE.sub(" ", _YEAR.sub("0000", text.lower())).strip(" .:;|•-–—*")
 
 
 def line_hash(text: str) -> str:

@@ -57,6 +57,19 @@ def _as_date(value) -> date | None:
         return None
 
 
+_CONFIG = None
+
+
+def _config():
+    """trafilatura's settings with our element cap (its own default has none)."""
+    global _CONFIG
+    if _CONFIG is None:
+        from trafilatura.settings import use_config
+        _CONFIG = use_config()
+        _CONFIG.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_TREE_SIZE))
+    return _CONFIG
+
+
 def extract_html(raw: str, url: str | None = None, settings: dict | None = None) -> HtmlExtract:
     """Run trafilatura on one page. Raises HtmlCleanError (never anything else) on a bad page."""
     import trafilatura  # lazily: the text path must not pay its import
@@ -70,8 +83,7 @@ def extract_html(raw: str, url: str | None = None, settings: dict | None = None)
     if settings:
         opts.update(settings)
     try:
-        doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, max_tree_size=MAX_TREE_SIZE,
-                                          **opts)
+        doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, config=_config(), **opts)
     except RecursionError:
         raise HtmlCleanError("html nested too deeply for the parser") from None
     except MemoryError:

@@ -29,7 +29,7 @@ class PatternSet:
         """The first pattern (file order) matching the whole-line text, with its match."""
         if len(line.split()) > MAX_PATTERN_WORDS:
             return None
-        if not self.combined.search(line):
+        if not self.combined.match(line):
             return None
         for p in self.patterns:  # the combined regex only says "some pattern"; file order decides
             m = p.regex.search(line)
@@ -38,7 +38,7 @@ class PatternSet:
         return None
 
     def matches_any(self, line: str) -> bool:
-        return len(line.split()) <= MAX_PATTERN_WORDS and self.combined.search(line) is not None
+        return len(line.split()) <= MAX_PATTERN_WORDS and self.combined.match(line) is not None
 
 
 def _strip_named_groups(rx: str) -> str:
