@@ -1,0 +1,94 @@
+"""Average-link story clustering that can extend existing stories without re-clustering them.
+
+Average link between clusters A and B is the mean cosine over all pairs a in A, b in B, which equals
+(sum_A . sum_B) / (|A| |B|) for L2-normalised vectors; clusters are therefore carried as (vector sum,
+size) and merging two clusters adds their sums. Two clusters can only reach an average >= t if some
+pair reaches >= t, so the exact agglomeration runs separately inside each connected component of the
+"pair similarity >= t" graph — components bound the work, but membership is decided by average
+link, never by the components themselves (which would chain unrelated articles).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class Item:
+    """A cluster seed: an existing story (fixed, several docs) or one new document."""
+
+    doc_rows: list[int]  # rows of the pool matrix
+    fixed: bool  # an existing story: may absorb new documents, never another existing story
+    first_day: int  # publication day numbers (days since epoch)
+    last_day: int
+
+
+def agglomerate(
+    items: list[Item], vectors: sp.csr_matrix, threshold: float, max_span_days: int, allow_fixed_merges: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Constrained average-link over ``items``; returns (cluster label per item, cluster size in docs).
+
+    Merges the closest pair while its average link >= ``threshold``, the merged publication span stays
+    within ``max_span_days`` and (unless ``allow_fixed_merges``) not both sides hold an existing story.
+    """
+    k = len(items)
+    if k == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    sums = sp.csr_matrix(
+        (np.ones(sum(len(it.doc_rows) for it in items), dtype=np.float32),
+         np.concatenate([it.doc_rows for it in items]),
+         np.concatenate(([0], np.cumsum([len(it.doc_rows) for it in items])))),
+        shape=(k, vectors.shape[0]),
+    ) @ vectors
+    gram = (sums @ sums.T).toarray().astype(np.float64)
+    size = np.array([len(it.doc_rows) for it in items], dtype=np.float64)
+    fixed = np.array([it.fixed for it in items])
+    first = np.array([it.first_day for it in items], dtype=np.int64)
+    last = np.array([it.last_day for it in items], dtype=np.int64)
+    alive = np.ones(k, dtype=bool)
+    label = np.arange(k)
+
+    def allowed_mask() -> np.ndarray:
+        ok = np.outer(alive, alive)
+        np.fill_diagonal(ok, False)
+        if not allow_fixed_merges:
+            ok &= ~np.outer(fixed, fixed)
+        span = np.maximum.outer(last, last) - np.minimum.outer(first, first)
+        ok &= span <= max_span_days
+        return ok
+
+    avg = gram / np.outer(size, size)
+    ok = allowed_mask()
+    while True:
+        masked = np.where(ok, avg, -np.inf)
+        flat = int(np.argmax(masked))
+        a, b = divmod(flat, k)
+        if masked[a, b] < threshold:
+            break
+        # b joins a
+        gram[a, :] += gram[b, :]
+        gram[:, a] += gram[:, b]
+        size[a] += size[b]
+        fixed[a] |= fixed[b]
+        first[a] = min(first[a], first[b])
+        last[a] = max(last[a], last[b])
+        alive[b] = False
+        label[label == b] = a
+        avg[a, :] = gram[a, :] / (size[a] * size)
+        avg[:, a] = avg[a, :]
+        ok[b, :] = ok[:, b] = False
+        row = alive.copy()
+        row[a] = False
+        if not allow_fixed_merges and fixed[a]:
+            row &= ~fixed
+        row &= (np.maximum(last, last[a]) - np.minimum(first, first[a])) <= max_span_days
+        ok[a, :] = row
+        ok[:, a] = row
+    return label, size[label].astype(np.int64)
+
+
+def components(n_nodes: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n_nodes, n_nodes))
+    return connected_components(graph, directed=False)[1]

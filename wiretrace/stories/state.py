@@ -1,0 +1,40 @@
+"""How the asset loads a night's ``StoryState`` from the warehouse and which tables a night writes.
+
+Each query takes ``$night`` (the partition being computed, DATE) and ``$since`` (DATE: night minus
+``max(copy_window_days, story_window_days + max_story_span_days) + max_published_lag_days``) and reads
+only earlier nights, so deleting a night's rows and rerunning it sees exactly the same state.
+"""
+
+# Tables the night writes (delete WHERE ingest_date = $night, then insert the NightResult frames).
+TABLES = (
+    "stories.members", "stories.copy_groups", "stories.stories", "stories.diffs",
+    "stories.fingerprints", "stories.doc_terms",
+)
+
+_ACTIVE_STORIES = """
+    SELECT story_id FROM stories.stories_current
+    WHERE ingest_date < $night AND last_seen >= $since
+"""
+
+STATE_SQL = {
+    "stories": f"""
+        SELECT * EXCLUDE (ingest_date, run_id, rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY story_id ORDER BY ingest_date DESC) AS rn
+            FROM stories.stories WHERE ingest_date < $night)
+        WHERE rn = 1 AND story_id IN ({_ACTIVE_STORIES})""",
+    "copy_groups": """
+        SELECT * EXCLUDE (ingest_date, run_id, rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY copy_group_id ORDER BY ingest_date DESC) AS rn
+            FROM stories.copy_groups WHERE ingest_date < $night)
+        WHERE rn = 1 AND last_published >= $since""",
+    "fingerprints": f"""
+        SELECT * EXCLUDE (ingest_date, run_id) FROM stories.fingerprints
+        WHERE ingest_date < $night AND (published_date >= $since OR story_id IN ({_ACTIVE_STORIES}))""",
+    "bodies": f"""
+        SELECT a.article_id, a.body FROM clean.articles a
+        JOIN stories.fingerprints f USING (article_id)
+        WHERE f.ingest_date < $night AND (f.published_date >= $since OR f.story_id IN ({_ACTIVE_STORIES}))""",
+    "doc_terms": f"""
+        SELECT * EXCLUDE (ingest_date, run_id) FROM stories.doc_terms
+        WHERE ingest_date < $night AND story_id IN ({_ACTIVE_STORIES})""",
+}

@@ -1,0 +1,119 @@
+"""Story term vectors: hashed, weighted term counts that stay valid from night to night.
+
+Raw weights (before IDF) are what the warehouse stores per copy-group representative, so a later night
+can weight them with that night's document frequencies without refitting anything: no vocabulary, no
+fitted model, and yesterday's assignments never depend on today's IDF.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import xxhash
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from wiretrace.stories.text import normalise, split_sentences
+
+HASH_DIM = 1 << 24
+_TOKEN = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "mr", "mrs", "ms", "told", "according"}
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """How much each kind of evidence counts in a story vector (ratios, not fitted thresholds)."""
+
+    title: float = 2.0  # a headline names the event; its words count this many times a body mention
+    entity: float = 1.0  # extra feature for a capitalised mid-sentence token (names, places)
+    number: float = 1.0  # extra feature for a number (death tolls, ages, years tell two events apart)
+    lead_sentences: int = 0  # >0: only the first N body sentences count (0 = whole body)
+    # News puts the event first and background later: sentence i counts 1 / (1 + i / lead_decay)
+    # (0 = no decay). Background is what two similar events share.
+    lead_decay: float = 0.0
+
+
+BLOCK = HASH_DIM // 2  # ids < BLOCK: words; ids >= BLOCK: names and numbers
+
+
+def _hash(feature: str) -> int:
+    h = xxhash.xxh32_intdigest(feature.encode()) % BLOCK
+    return h if feature.startswith("w:") else h + BLOCK
+
+
+def term_weights(title: str | None, body: str, weights: TermWeights = TermWeights()) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted hashed feature ids and raw weights (sublinear counts) for one document."""
+    counts: dict[int, float] = {}
+
+    def add(feature: str, w: float) -> None:
+        h = _hash(feature)
+        counts[h] = counts.get(h, 0.0) + w
+
+    sentences = split_sentences(body)
+    if weights.lead_sentences:
+        sentences = sentences[: weights.lead_sentences]
+    if not title:
+        title = sentences[0] if sentences else ""
+    for tok in _TOKEN.findall(normalise(title)):
+        if tok not in _STOP and len(tok) > 1:
+            add("w:" + tok, weights.title)
+    for index, sentence in enumerate(sentences):
+        w_pos = 1.0 / (1.0 + index / weights.lead_decay) if weights.lead_decay else 1.0
+        raw_tokens = _TOKEN.findall(sentence)
+        for pos, raw in enumerate(raw_tokens):
+            tok = normalise(raw)
+            if tok in _STOP or len(tok) < 2 and not tok.isdigit():
+                continue
+            add("w:" + tok, w_pos)
+            if weights.number and tok[0].isdigit():
+                add("n:" + tok.replace(",", ""), weights.number * w_pos)
+            elif weights.entity and pos > 0 and raw[0].isupper():
+                add("e:" + tok, weights.entity * w_pos)
+    if not counts:
+        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.float32)
+    ids = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))
+    vals = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    order = np.argsort(ids)
+    return ids[order], _sublinear(vals[order])
+
+
+def _sublinear(v: np.ndarray) -> np.ndarray:
+    # 1 + log(count) for counts >= 1; fractional weights (never below the smallest weight) kept as is.
+    return np.where(v > 1.0, 1.0 + np.log(np.maximum(v, 1.0)), v).astype(np.float32)
+
+
+def raw_matrix(ids: list[np.ndarray], vals: list[np.ndarray]) -> sp.csr_matrix:
+    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    indices = np.concatenate(ids).astype(np.int32) if len(ids) and indptr[-1] else np.empty(0, np.int32)
+    data = np.concatenate(vals).astype(np.float32) if len(vals) and indptr[-1] else np.empty(0, np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(ids), HASH_DIM))
+
+
+def tfidf(raw: sp.csr_matrix, max_df_share: float = 0.5, name_share: float = 0.0) -> sp.csr_matrix:
+    """IDF-weight and L2-normalise ``raw`` with document frequencies of ``raw`` itself (the night's pool).
+
+    Terms in more than ``max_df_share`` of a large pool are dropped (they cannot tell events apart and
+    they make the similarity product dense).
+    """
+    n = raw.shape[0]
+    df = np.bincount(raw.indices, minlength=HASH_DIM).astype(np.float64)
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    if n >= 50:
+        idf[df > max_df_share * n] = 0.0
+    x = sp.csr_matrix(raw @ sp.diags(idf.astype(np.float32)))
+    if not name_share:
+        return _l2(x)
+    # Cosine of the result = (1 - name_share) * cos(words) + name_share * cos(names and numbers):
+    # two events of one kind share vocabulary, but rarely their names and figures.
+    is_name = np.zeros(HASH_DIM, dtype=np.float32)
+    is_name[BLOCK:] = 1.0
+    words = _l2(sp.csr_matrix(x @ sp.diags(1.0 - is_name)))
+    names = _l2(sp.csr_matrix(x @ sp.diags(is_name)))
+    return sp.csr_matrix(np.sqrt(1.0 - name_share) * words + np.sqrt(name_share) * names, dtype=np.float32)
+
+
+def _l2(x: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
