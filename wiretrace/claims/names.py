@@ -39,7 +39,7 @@ PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "
             "it": "org", "we": "group", "i": "person"}
 
 # Capitalised runs: "Volodymyr Zelensky", "Karine Jean-Pierre", "Sen. Elizabeth Warren".
-_CAP_TOKEN = r"(?:[A-Z][\w’'\-]*\.?|de|van|von|bin|al|la|le|da|del|der)"
+_CAP_TOKEN = r"(?:[A-Z][\w’'\-]*\.?|(?:de|van|von|bin|al|la|le|da|del|der)(?=\s+[A-Z]))"
 _CAP_RUN_RE = re.compile(rf"\b[A-Z][\w’'\-]*\.?(?:\s+{_CAP_TOKEN})*")
 _AGE_BEFORE_RE = re.compile(r"\d+-year-old\s*$")
 
@@ -64,7 +64,7 @@ def is_person_run(run: str, titled: bool = False) -> bool:
         return False
     if any(_clean_token(t) in ORG_WORDS for t in toks):
         return False
-    if toks[-1].endswith(("'s", "’s")):
+    if any(t.endswith(("'s", "’s")) for t in toks):
         return False
     if toks[0].lower() in _NON_NAME_FIRST:
         return False
@@ -102,6 +102,20 @@ def name_from_np(np_text: str) -> tuple[str | None, bool]:
     if low in PRONOUNS:
         return None, PRONOUNS[low] == "person"
     runs = list(_CAP_RUN_RE.finditer(np_text))
+    # a name at the end of the phrase wins ("White House press secretary Karine Jean-Pierre"); else any
+    # person-like run ("Rep. Jim Jordan of Ohio")
+    for at_end_only in (True, False):
+        found = _person_run(np_text, runs, at_end_only)
+        if found:
+            return found, True
+    # an organisation or a described group: the phrase itself without its article
+    words = [w for w in np_text.split()]
+    while words and words[0].lower() in {"the", "a", "an"}:
+        words = words[1:]
+    return (" ".join(words) or None), False
+
+
+def _person_run(np_text: str, runs, at_end_only: bool) -> str | None:
     for m in reversed(runs):
         run = m.group().rstrip(".")
         stripped = strip_titles(run)
@@ -110,13 +124,9 @@ def name_from_np(np_text: str) -> tuple[str | None, bool]:
             toks = toks[:-1]
         name = " ".join(toks)
         titled = stripped != run or bool(_AGE_BEFORE_RE.search(np_text[: m.start()]))
-        if name and m.end() >= len(np_text.rstrip(".")) - 1 and is_person_run(name, titled):
-            return name, True
-    # an organisation or a described group: the phrase itself without its article
-    words = [w for w in np_text.split()]
-    while words and words[0].lower() in {"the", "a", "an"}:
-        words = words[1:]
-    return (" ".join(words) or None), False
+        if name and (not at_end_only or m.end() >= len(np_text.rstrip(".")) - 1) and is_person_run(name, titled):
+            return name
+    return None
 
 
 def expand_name(name: str, known_full: list[str]) -> str:

@@ -24,13 +24,13 @@ CUE_VERBS = (
     "claimed claims acknowledged acknowledges admitted admits replied replies responded continued recalled "
     "recalls urged predicted suggested suggests complained conceded cautioned observed remarked quipped "
     "stressed emphasized emphasised confirmed denied asserted maintained charged countered vowed promised "
-    "testified concluded contended joked lamented conceded reiterated shouted yelled cried boasted"
+    "testified concluded contended joked lamented conceded reiterated shouted yelled cried boasted called calling"
 ).split()
 INDIRECT_VERBS = frozenset(
     "said says told tells added stated announced claimed warned argued insisted noted acknowledged "
     "admitted confirmed denied reported predicted suggested asserted maintained contended".split()
 )
-_CUE_RE = re.compile(r"\b(according to|pointed out|saying|" + "|".join(sorted(set(CUE_VERBS), key=len, reverse=True)) + r")\b")
+_CUE_RE = re.compile(r"\b([Aa]ccording to|pointed out|saying|" + "|".join(sorted(set(CUE_VERBS), key=len, reverse=True)) + r")\b")
 
 _SKIP_BEFORE_CUE = frozenset(
     """also has have had previously later earlier reportedly repeatedly then again once recently would will
@@ -201,15 +201,16 @@ def _walk_np(body: str, lo: int, end: int) -> tuple[int, int] | None:
     return words[start_idx].start(), words[-1].end()
 
 
-def _np_after(body: str, start: int, hi: int) -> tuple[int, int] | None:
+def _np_after(body: str, start: int, hi: int, stops=None) -> tuple[int, int] | None:
     """Inverted speaker: 'said Sen. Elizabeth Warren (D-Mass.), who ...'."""
+    stops = _INVERTED_STOP if stops is None else stops
     words = _words_before(body, start, hi)
     out = []
     for i, m in enumerate(words):
         w = m.group()
         if i > 0 and body[words[i - 1].end():m.start()].strip():
             break
-        if w.lower() in _INVERTED_STOP and not (w.lower() == "of" and i + 1 < len(words)):
+        if w.lower() in stops and not (w.lower() == "of" and i + 1 < len(words)):
             break
         out.append(m)
         if len(out) >= 8 or w.endswith(".") and len(w) > 4 and not w[0].isupper():
@@ -252,6 +253,8 @@ def find_frames(body: str, s_start: int, s_end: int, masked, quotes_in_sentence)
         if masked(m.start()):
             continue
         cue = m.group(1)
+        if cue == "According to":
+            cue = "according to"
         # search boundary: don't cross a quote that ends before the cue
         lo = s_start
         for q in quotes_in_sentence:
@@ -259,9 +262,9 @@ def find_frames(body: str, s_start: int, s_end: int, masked, quotes_in_sentence)
             if qe <= m.start():
                 lo = max(lo, qe)
         if cue == "according to":
-            span = _np_after(body, m.end() + 1, s_end)
+            span = _np_after(body, m.end() + 1, s_end, stops=frozenset({"who", "which", "that"}))
             kind = "according_to"
-        elif cue == "saying":
+        elif cue in ("saying", "calling"):
             span = _sentence_subject(body, s_start, m.start(), masked)
             kind = "participial"
         else:
