@@ -1,0 +1,191 @@
+-- Story stage: copy groups (one source text republished) and stories (one event), night by night.
+-- Every table is partitioned by ingest_date (the night that wrote the row); a rerun deletes the night's
+-- rows and inserts them again. copy_groups and stories hold one snapshot per night a group/story was
+-- touched: the *_current views give the latest version.
+CREATE SCHEMA IF NOT EXISTS stories;
+
+CREATE TABLE IF NOT EXISTS stories.members (
+    article_id VARCHAR NOT NULL,
+    story_id VARCHAR NOT NULL,
+    copy_group_id VARCHAR NOT NULL,
+    outlet VARCHAR,
+    published_date DATE NOT NULL,
+    story_similarity DOUBLE,
+    representative_article_id VARCHAR NOT NULL,
+    representative_jaccard DOUBLE,
+    representative_containment DOUBLE,
+    match_jaccard DOUBLE,
+    match_containment DOUBLE,
+    copy_order INTEGER,
+    assigned_night DATE NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.members IS 'One row per clean article: the story and copy group it was assigned to on its night. Never rewritten; stories absorbed by a merge are resolved through stories.merges / stories.stories_current.merged_into.';
+COMMENT ON COLUMN stories.members.article_id IS 'clean.articles.article_id.';
+COMMENT ON COLUMN stories.members.story_id IS 'Story (one event) at assignment: st_ + 12 hex of sha256(founding article id).';
+COMMENT ON COLUMN stories.members.copy_group_id IS 'Copy group (copies of one source text): cg_ + 12 hex of sha256(founding article id).';
+COMMENT ON COLUMN stories.members.outlet IS 'Outlet that published the article (from clean.articles).';
+COMMENT ON COLUMN stories.members.published_date IS 'Publication date used for windows: published_date, or ingest_date when missing or implausible.';
+COMMENT ON COLUMN stories.members.story_similarity IS 'Average cosine (TF-IDF with title, name and number features) of the copy group''s text to the story''s other copy groups; 1.0 when the story has one copy group.';
+COMMENT ON COLUMN stories.members.representative_article_id IS 'Representative (most complete member) of the copy group at assignment.';
+COMMENT ON COLUMN stories.members.representative_jaccard IS 'Jaccard similarity of word 4-gram shingles between this article and the representative (1.0 for the representative).';
+COMMENT ON COLUMN stories.members.representative_containment IS 'Share of the smaller text''s shingles found in the other (partial copies score high here, low on Jaccard).';
+COMMENT ON COLUMN stories.members.match_jaccard IS 'Jaccard against the earlier member through which the article joined its group (1.0 for founders and exact copies).';
+COMMENT ON COLUMN stories.members.match_containment IS 'Containment against the earlier member through which the article joined its group.';
+COMMENT ON COLUMN stories.members.copy_order IS 'Publication order within the copy group as known on the assignment night (1 = first published).';
+COMMENT ON COLUMN stories.members.assigned_night IS 'Night (partition) that assigned the article.';
+COMMENT ON COLUMN stories.members.ingest_date IS 'Partition: the night that wrote this row.';
+COMMENT ON COLUMN stories.members.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.copy_groups (
+    copy_group_id VARCHAR NOT NULL,
+    story_id VARCHAR NOT NULL,
+    representative_article_id VARCHAR NOT NULL,
+    founding_article_id VARCHAR NOT NULL,
+    member_count INTEGER NOT NULL,
+    outlet_count INTEGER NOT NULL,
+    first_published DATE NOT NULL,
+    last_published DATE NOT NULL,
+    representative_shingles INTEGER,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.copy_groups IS 'Snapshot of each copy group (exact and edited copies of one source text) on every night it gained members; latest version in stories.copy_groups_current.';
+COMMENT ON COLUMN stories.copy_groups.copy_group_id IS 'cg_ + 12 hex of sha256(founding article id).';
+COMMENT ON COLUMN stories.copy_groups.story_id IS 'Story the group belongs to.';
+COMMENT ON COLUMN stories.copy_groups.representative_article_id IS 'Most complete member (most shingles, then earliest published): the text diffs are taken against.';
+COMMENT ON COLUMN stories.copy_groups.founding_article_id IS 'First article of the group; its id derives copy_group_id.';
+COMMENT ON COLUMN stories.copy_groups.member_count IS 'Articles in the group.';
+COMMENT ON COLUMN stories.copy_groups.outlet_count IS 'Distinct outlets carrying the text.';
+COMMENT ON COLUMN stories.copy_groups.first_published IS 'Earliest publication date of a member.';
+COMMENT ON COLUMN stories.copy_groups.last_published IS 'Latest publication date of a member.';
+COMMENT ON COLUMN stories.copy_groups.representative_shingles IS 'Distinct word 4-grams of the representative (its length measure).';
+COMMENT ON COLUMN stories.copy_groups.ingest_date IS 'Partition: the night of this snapshot.';
+COMMENT ON COLUMN stories.copy_groups.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.stories (
+    story_id VARCHAR NOT NULL,
+    label VARCHAR,
+    representative_article_id VARCHAR NOT NULL,
+    founding_article_id VARCHAR NOT NULL,
+    first_seen DATE NOT NULL,
+    last_seen DATE NOT NULL,
+    article_count INTEGER NOT NULL,
+    outlet_count INTEGER NOT NULL,
+    copy_group_count INTEGER NOT NULL,
+    merged_into VARCHAR,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.stories IS 'Snapshot of each story (copy groups and rewrites about one event) on every night it changed; latest version in stories.stories_current.';
+COMMENT ON COLUMN stories.stories.story_id IS 'st_ + 12 hex of sha256(founding article id); never changes once written.';
+COMMENT ON COLUMN stories.stories.label IS 'Headline of the story representative.';
+COMMENT ON COLUMN stories.stories.representative_article_id IS 'Representative of the story''s largest copy group (its most syndicated version).';
+COMMENT ON COLUMN stories.stories.founding_article_id IS 'Earliest article of the night that opened the story.';
+COMMENT ON COLUMN stories.stories.first_seen IS 'Earliest publication date of a member.';
+COMMENT ON COLUMN stories.stories.last_seen IS 'Latest publication date of a member.';
+COMMENT ON COLUMN stories.stories.article_count IS 'Articles in the story.';
+COMMENT ON COLUMN stories.stories.outlet_count IS 'Distinct outlets covering the story.';
+COMMENT ON COLUMN stories.stories.copy_group_count IS 'Copy groups (distinct texts) in the story.';
+COMMENT ON COLUMN stories.stories.merged_into IS 'Set when a merge pass absorbed this story into another (see stories.merges); NULL for live stories.';
+COMMENT ON COLUMN stories.stories.ingest_date IS 'Partition: the night of this snapshot.';
+COMMENT ON COLUMN stories.stories.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.diffs (
+    copy_group_id VARCHAR NOT NULL,
+    article_id VARCHAR NOT NULL,
+    representative_article_id VARCHAR NOT NULL,
+    op VARCHAR NOT NULL,
+    sentence_index INTEGER NOT NULL,
+    sentence VARCHAR NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.diffs IS 'What each copy changed: sentences a member inserted or removed relative to its copy group representative. A member identical to it has no rows. Rows for a new representative are written when it changes; stories.diffs_current keeps those against the current one.';
+COMMENT ON COLUMN stories.diffs.copy_group_id IS 'Copy group.';
+COMMENT ON COLUMN stories.diffs.article_id IS 'The member (copy) being described.';
+COMMENT ON COLUMN stories.diffs.representative_article_id IS 'The representative it is compared with.';
+COMMENT ON COLUMN stories.diffs.op IS 'inserted: the sentence is in the member only; removed: in the representative only.';
+COMMENT ON COLUMN stories.diffs.sentence_index IS '0-based sentence position: in the member for inserted, in the representative for removed.';
+COMMENT ON COLUMN stories.diffs.sentence IS 'Sentence text (regex split; compared ignoring case, quotes and spacing).';
+COMMENT ON COLUMN stories.diffs.ingest_date IS 'Partition: the night that computed this diff.';
+COMMENT ON COLUMN stories.diffs.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.merges (
+    merged_story_id VARCHAR NOT NULL,
+    into_story_id VARCHAR NOT NULL,
+    similarity DOUBLE NOT NULL,
+    merged_article_count INTEGER NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.merges IS 'Stories joined by a merge pass because they grew together: the absorbed id resolves to the surviving (older) one.';
+COMMENT ON COLUMN stories.merges.merged_story_id IS 'Story absorbed (its members keep this id in stories.members).';
+COMMENT ON COLUMN stories.merges.into_story_id IS 'Surviving story (first seen earliest).';
+COMMENT ON COLUMN stories.merges.similarity IS 'Average-link cosine between the absorbed story and the rest of the merged story.';
+COMMENT ON COLUMN stories.merges.merged_article_count IS 'Articles the absorbed story brought.';
+COMMENT ON COLUMN stories.merges.ingest_date IS 'Partition: the night of the merge pass.';
+COMMENT ON COLUMN stories.merges.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.fingerprints (
+    article_id VARCHAR NOT NULL,
+    copy_group_id VARCHAR NOT NULL,
+    story_id VARCHAR NOT NULL,
+    outlet VARCHAR,
+    published_date DATE NOT NULL,
+    n_shingles INTEGER NOT NULL,
+    body_hash VARCHAR NOT NULL,
+    minhash UINTEGER[] NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.fingerprints IS 'Stage state: per-article MinHash signature and body hash, so later nights find copies without re-reading history.';
+COMMENT ON COLUMN stories.fingerprints.article_id IS 'clean.articles.article_id.';
+COMMENT ON COLUMN stories.fingerprints.copy_group_id IS 'Copy group at assignment.';
+COMMENT ON COLUMN stories.fingerprints.story_id IS 'Story at assignment.';
+COMMENT ON COLUMN stories.fingerprints.outlet IS 'Outlet (for outlet counts of later snapshots).';
+COMMENT ON COLUMN stories.fingerprints.published_date IS 'Effective publication date (windows).';
+COMMENT ON COLUMN stories.fingerprints.n_shingles IS 'Distinct word 4-grams of the body.';
+COMMENT ON COLUMN stories.fingerprints.body_hash IS 'xxh3 of the normalised token stream: equal for exact copies.';
+COMMENT ON COLUMN stories.fingerprints.minhash IS '128 MinHash values (multiply-shift family, seed 1) over the 4-gram hashes; LSH bands of 2.';
+COMMENT ON COLUMN stories.fingerprints.ingest_date IS 'Partition: the night that wrote this row.';
+COMMENT ON COLUMN stories.fingerprints.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.doc_terms (
+    copy_group_id VARCHAR NOT NULL,
+    article_id VARCHAR NOT NULL,
+    story_id VARCHAR NOT NULL,
+    published_date DATE NOT NULL,
+    term_ids UINTEGER[] NOT NULL,
+    term_weights FLOAT[] NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.doc_terms IS 'Stage state: raw (pre-IDF) hashed term weights of each copy group''s founding text, so later nights compare against stories without a fitted vocabulary.';
+COMMENT ON COLUMN stories.doc_terms.copy_group_id IS 'Copy group the vector stands for.';
+COMMENT ON COLUMN stories.doc_terms.article_id IS 'Founding article of the group.';
+COMMENT ON COLUMN stories.doc_terms.story_id IS 'Story at assignment.';
+COMMENT ON COLUMN stories.doc_terms.published_date IS 'Effective publication date.';
+COMMENT ON COLUMN stories.doc_terms.term_ids IS 'Hashed feature ids (xxh32; words below 2^23, names and numbers above).';
+COMMENT ON COLUMN stories.doc_terms.term_weights IS 'Sublinear, position- and title-weighted counts; IDF is applied at comparison time.';
+COMMENT ON COLUMN stories.doc_terms.ingest_date IS 'Partition: the night that wrote this row.';
+COMMENT ON COLUMN stories.doc_terms.run_id IS 'Dagster run that wrote this row.';
+
+CREATE OR REPLACE VIEW stories.stories_current AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY story_id ORDER BY ingest_date DESC) AS rn FROM stories.stories)
+WHERE rn = 1;
+COMMENT ON VIEW stories.stories_current IS 'Latest snapshot of every story.';
+
+CREATE OR REPLACE VIEW stories.copy_groups_current AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY copy_group_id ORDER BY ingest_date DESC) AS rn FROM stories.copy_groups)
+WHERE rn = 1;
+COMMENT ON VIEW stories.copy_groups_current IS 'Latest snapshot of every copy group.';
+
+CREATE OR REPLACE VIEW stories.diffs_current AS
+SELECT d.* FROM stories.diffs d
+JOIN stories.copy_groups_current g
+  ON g.copy_group_id = d.copy_group_id AND g.representative_article_id = d.representative_article_id;
+COMMENT ON VIEW stories.diffs_current IS 'Diffs against each copy group''s current representative: "what did each outlet change?" is a join of this view with stories.members on article_id.';
