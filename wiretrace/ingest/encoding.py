@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import charset_normalizer
@@ -19,10 +21,27 @@ NEWS_ENCODINGS = [
     "cp1257", "iso8859_13", "cp1258", "cp874", "tis_620", "shift_jis", "euc_jp", "iso2022_jp",
     "gb18030", "gbk", "big5", "euc_kr",
 ]
-# On a tie (equal chaos and coherence) charset-normalizer's order is arbitrary; prefer the encodings
+# On a near-tie charset-normalizer's order is arbitrary; prefer the encodings
 # most common on the web, so Spanish/Italian cp1252 is not read as cp1250 (ñ→ń, à→ŕ).
 _PREFERENCE = {name: rank for rank, name in enumerate(NEWS_ENCODINGS)}
-_TIE_TOLERANCE = 0.01
+# chaos (mess) separates wrong code pages well; coherence (letter frequencies) is noisy on short texts
+# (Italian scores 0.59 as Vietnamese cp1258 and 0.565 as cp1252), so it gets a wider tolerance.
+_CHAOS_TOLERANCE = 0.01
+_COHERENCE_TOLERANCE = 0.1
+
+# Letters beyond ASCII of the languages news in legacy code pages is written in (lowercase).
+_ALPHABETS = [frozenset(letters) for letters in (
+    "àâæçéèêëîïôœùûüÿ",  # French
+    "áéíñóúü", "àèéìíîòóùú", "ãõáâàçéêíóôú", "äöüß", "áéíóúëïöüè", "åäöé", "æøåé", "áðéíóúýþæö",
+    "àçèéíïòóúü",  # Catalan
+    "ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "ăâîșțşţ", "čćđšž",
+    "çğıöşüâî",  # Turkish
+    "ąčęėįšųūž", "āčēģīķļņšūž", "äöõüšž",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя", "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
+    "абвгдђежзијклљмнњопрстћуфхцчџш", "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰς",
+    "אבגדהוזחטיכךלמםנןסעפףצץקרשת", "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى",
+)]
+_FIT_SAMPLE_BYTES = 65536
 
 # WHATWG: labels for Latin-1 and ASCII mean windows-1252.
 _DECLARED_ALIASES = {"latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp1252"}
@@ -120,6 +139,18 @@ def _control_ratio(text: str) -> float:
     return len(_CONTROL_RE.findall(sample)) / len(sample)
 
 
+def _alphabet_fit(data: bytes, encoding: str) -> float:
+    """Share of the non-ASCII letters (and combining marks) of the decoded sample that belong to the
+    alphabet of one single language: right code pages spell one language, wrong ones mix alphabets
+    (Hungarian ő read as cp1252 gives Portuguese õ next to German ö)."""
+    text = data[:_FIT_SAMPLE_BYTES].decode(encoding, errors="replace").lower()
+    counts = Counter(ch for ch in text if ord(ch) > 127 and (ch.isalpha() or unicodedata.category(ch).startswith("M")))
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    return max(sum(n for ch, n in counts.items() if ch in alphabet) for alphabet in _ALPHABETS) / total
+
+
 def _guess(data: bytes) -> str | None:
     matches = charset_normalizer.from_bytes(data, cp_isolation=NEWS_ENCODINGS)
     best = matches.best()
@@ -127,10 +158,17 @@ def _guess(data: bytes) -> str | None:
         return None
     tied = [
         m for m in matches
-        if m.chaos <= best.chaos + _TIE_TOLERANCE and m.coherence >= best.coherence - _TIE_TOLERANCE
+        if m.chaos <= best.chaos + _CHAOS_TOLERANCE and m.coherence >= best.coherence - _COHERENCE_TOLERANCE
     ]
-    names = {m.encoding for m in tied} | set(best.could_be_from_charset)
-    return min(names, key=lambda name: _PREFERENCE.get(name, len(_PREFERENCE)))
+    order: dict[str, int] = {}
+    for position, match in enumerate(tied):
+        for name in [match.encoding, *match.could_be_from_charset]:
+            order.setdefault(name, position)
+    if len(order) == 1:
+        return best.encoding
+    # Best alphabet fit first; then charset-normalizer's own order; then the web-frequency preference.
+    return min(order, key=lambda name: (-round(_alphabet_fit(data, name), 3), order[name],
+                                        _PREFERENCE.get(name, len(_PREFERENCE))))
 
 
 def decode_bytes(data: bytes, declared: str | None = None, *, max_control_ratio: float = 0.05) -> Decoded:
