@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
+import numpy as np
 import polars as pl
 import xxhash
 
@@ -30,6 +31,7 @@ SAMPLE_MOD = 4
 MAX_POSTING = 200        # a shingle in more docs than this is itself boilerplate: no linking evidence
 MAX_STORY_KEYS = 32      # stored keys per line; beyond this only the count grows
 MAX_LINE_WORDS = 50      # longer lines are article paragraphs, never tracked
+_POW = np.array([1_000_003 ** k % 2**64 for k in range(SHINGLE)], dtype=np.uint64)
 
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -61,17 +63,23 @@ def line_hash(text: str) -> str:
 
 
 def story_fingerprint(lines: list[str]) -> frozenset[int]:
-    """Sampled word-5-gram shingle hashes of a document's text (its near-duplicate key)."""
+    """Sampled word-5-gram shingle hashes of a document's text (its near-duplicate key).
+
+    Token hashes are combined with a rolling polynomial in numpy (one pass, no string joins); the
+    hashes are stable across processes (xxhash of each token), so fingerprints are reproducible.
+    """
     tokens = _WORD.findall(" ".join(lines).lower())
-    out = set()
-    h = xxhash.xxh3_64_intdigest
-    for i in range(len(tokens) - SHINGLE + 1):
-        v = h(" ".join(tokens[i:i + SHINGLE]).encode())
-        if v % SAMPLE_MOD == 0:
-            out.add(v)
-    if not out and tokens:  # very short document: the whole text is its key
-        out.add(h(" ".join(tokens).encode()))
-    return frozenset(out)
+    if not tokens:
+        return frozenset()
+    h = np.fromiter((xxhash.xxh32_intdigest(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    if len(tokens) < SHINGLE:
+        return frozenset([int(np.bitwise_xor.reduce(h * _POW[:len(h)]))])
+    n = len(tokens) - SHINGLE + 1
+    acc = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):  # uint64 arithmetic wraps: a cheap polynomial hash of each 5-gram
+        acc = acc * np.uint64(1_000_003) + h[k:k + n]
+    sampled = acc[acc % np.uint64(SAMPLE_MOD) == 0]
+    return frozenset(sampled.tolist()) if sampled.size else frozenset([int(acc.min())])
 
 
 def story_clusters(fingerprints: list[frozenset[int]]) -> list[int]:

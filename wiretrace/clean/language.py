@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-SAMPLE_CHARS = 2000  # the first 2,000 characters decide; enough for a stable answer, cheap
+SAMPLE_CHARS = 1000  # the first 1,000 characters decide: stable for news prose, and cheap
 
 
 @lru_cache(maxsize=1)

@@ -266,7 +266,7 @@ class LineEngine:
         body sentence stays. Plain repeats are left alone (recipes and lists repeat lines legitimately).
         """
         body = [ln for ln in live if ln.status is None]
-        toks = [_tokens(ln.text) for ln in body]
+        toks = [_tokens(ln.text) if ln.text.count(" ") >= 9 else [] for ln in body]
         by_prefix: dict[tuple, list[int]] = {}
         for i, t in enumerate(toks):
             if len(t) >= 10:
