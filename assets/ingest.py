@@ -7,7 +7,7 @@ from orchestration.partitions import nightly_partitions
 from orchestration.resources import InboxResource, WarehouseResource
 from orchestration.stage import StageOutput, run_stage
 from wiretrace.ingest import IngestLimits, scan_inbox
-from wiretrace.warehouse import TableWrite, sql_file
+from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 
 class IngestConfig(dg.Config):
@@ -20,7 +20,7 @@ def drop_already_ingested(con, documents: pl.DataFrame, rejects: pl.DataFrame, p
         return documents, rejects
     con.register("_incoming_documents", documents.select("document_id"))
     try:
-        earlier = con.execute(sql_file("transforms/raw_already_ingested.sql"), {"partition": partition}).pl()
+        earlier = query_frame(con, sql_file("transforms/raw_already_ingested.sql"), {"partition": partition})
     finally:
         con.unregister("_incoming_documents")
     if earlier.is_empty():

@@ -94,10 +94,11 @@ def suite_frame(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str):
 @cache
 def _gx_batch_definition():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm noise in run logs
     asset = context.data_sources.add_pandas("wiretrace").add_dataframe_asset(name="frame")
     return context, asset.add_batch_definition_whole_dataframe("whole")
 
@@ -108,10 +109,10 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
 
     context, batch_definition = _gx_batch_definition()
     gx_suite = gx.ExpectationSuite(name=f"{suite.check_name}")
-    severity_by_index = []
-    for exp in suite.expectations:
-        gx_suite.add_expectation(_expectation_class(exp["type"])(**exp.get("kwargs", {})))
-        severity_by_index.append(exp)
+    for index, exp in enumerate(suite.expectations):
+        # GX does not keep the suite's order in its results: tag each expectation to map results back.
+        gx_suite.add_expectation(_expectation_class(exp["type"])(**exp.get("kwargs", {}),
+                                                                 meta={"wiretrace_index": index}))
     id_columns = [c for c in ID_COLUMNS if c in frame.columns][:1]
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result_format: dict[str, Any] = {"result_format": "COMPLETE"}
@@ -119,7 +120,8 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
         result_format["unexpected_index_column_names"] = id_columns
     result = batch.validate(gx_suite, result_format=result_format)
     failures = []
-    for spec, res in zip(severity_by_index, result.results, strict=True):
+    for res in result.results:
+        spec = suite.expectations[res.expectation_config.meta["wiretrace_index"]]
         if res.success:
             continue
         details = res.result or {}

@@ -172,3 +172,14 @@ def replace_partition(
 def stable_id(prefix: str, *parts: str, length: int = 12) -> str:
     digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:length]
     return f"{prefix}{digest}"
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object] | None = None):
+    """Run a parameterised query and return a polars DataFrame.
+
+    DuckDB 2.0's ``execute(...)`` result has no ``.pl()``; ``to_arrow_table()`` drains the result (the
+    streaming ``.arrow()`` would hold the connection until consumed).
+    """
+    import polars as pl
+
+    return pl.from_arrow(con.execute(query, params or {}).to_arrow_table())

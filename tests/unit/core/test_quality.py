@@ -42,3 +42,16 @@ def test_suite_with_unknown_expectation_or_severity_is_refused_at_load(tmp_path)
         write_suite(tmp_path, [{"type": "expect_the_moon", "severity": "critical"}])
     with pytest.raises(ValueError, match="severity"):
         write_suite(tmp_path, [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}, "severity": "fatal"}])
+
+
+def test_failures_map_to_their_own_expectation_whatever_order_gx_reports(tmp_path):
+    # GX does not return results in suite order; two expectations of one type must not be confused.
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_not_be_in_set", "kwargs": {"column": "a", "value_set": ["bad"]}, "severity": "critical"},
+        {"type": "expect_column_values_to_not_be_in_set", "kwargs": {"column": "b", "value_set": ["bad"]}, "severity": "warning"},
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "c", "regex": "^h"}, "severity": "critical"},
+    ])
+    frame = pd.DataFrame({"a": ["ok", "ok"], "b": ["bad", "ok"], "c": [None, "http://x"]})
+    outcome = validate_frame(suite, frame)
+    assert [(f["kwargs"]["column"], f["severity"], f["sample_values"]) for f in outcome.failures] == [("b", "warning", ["bad"])]
+    assert outcome.critical_passed
