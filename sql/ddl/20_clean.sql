@@ -94,3 +94,17 @@ COMMENT ON COLUMN clean.line_stats.last_seen IS 'Night the line was last seen.';
 COMMENT ON COLUMN clean.line_stats.story_keys IS 'Up to 32 story keys already counted in n_stories, so a story seen again on a later night (or a rerun) is not counted twice.';
 COMMENT ON COLUMN clean.line_stats.ingest_date IS 'Nightly partition that wrote this state.';
 COMMENT ON COLUMN clean.line_stats.run_id IS 'Dagster run that wrote the row.';
+
+CREATE TABLE IF NOT EXISTS clean.failures (
+    document_id  VARCHAR NOT NULL,
+    outlet       VARCHAR,
+    reason       VARCHAR NOT NULL,
+    ingest_date  DATE NOT NULL,
+    run_id       VARCHAR
+);
+COMMENT ON TABLE clean.failures IS 'Documents of raw.documents the cleaner could not turn into an article (empty page, no article text, page too large, parser failure). With clean.articles it accounts for every raw document: nothing is lost silently.';
+COMMENT ON COLUMN clean.failures.document_id IS 'raw.documents.document_id that failed.';
+COMMENT ON COLUMN clean.failures.outlet IS 'Outlet of the document.';
+COMMENT ON COLUMN clean.failures.reason IS 'A sentence saying why (e.g. "html too large: 9100000 bytes > 8000000", "no article text found by trafilatura").';
+COMMENT ON COLUMN clean.failures.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN clean.failures.run_id IS 'Dagster run that wrote the row.';

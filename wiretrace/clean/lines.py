@@ -127,12 +127,12 @@ class LineEngine:
         self._patterns(live, first_sentence, last_sentence, meta)
         if counter is not None and outlet is not None:
             self._frequency(live, outlet, counter)
+        self._captions(live)  # before the head rules: a caption under the title is not a dek
         self._head(live, meta, known_title)
         if self.tail_shape:
             self._tail(live)
         # By default no generic tail-shape rule: on AEB extractor dumps it removed 4 leaked lines but 22 article
         # lines (ticket prices, agency tags, contact lines the annotators count as article).
-        self._captions(live)
         body = [ln for ln in lines if ln.status is None]
         removed = [ln for ln in lines if ln.status is not None]
         subheadings = self._subheadings(body)

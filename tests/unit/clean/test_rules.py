@@ -36,7 +36,8 @@ def test_pattern_list_has_ids_comments_and_matches_whole_lines_only():
 
 def test_caption_goes_body_sentence_stays():
     sent = "The minister said the new bridge would open to traffic in the spring of next year after delays."
-    text = "\n\n".join([sent + " **Telegram / Jane Doe**", PROSE.format(x=3), sent, PROSE.format(x=4)])
+    text = "\n\n".join(["Bridge to open next spring", sent + " **Telegram / Jane Doe**", PROSE.format(x=3), sent,
+                       PROSE.format(x=4)])
     res = clean_documents(_docs([text]))
     body = res.articles["body"][0]
     assert sent in body.split("\n\n")
