@@ -29,8 +29,7 @@ _EXTENSION_FORMATS = {
     "warc": "warc",
     "xml": "feed", "rss": "feed", "atom": "feed",
 }
-_STREAMED = ("warc", "jsonl")  # multi-record formats read as streams, capped per record not per file
-_PARALLEL_MIN_FILES = 64
+_PARALLEL_MIN_FILES = 2000  # spawning workers costs ~2 s (imports); serial reads ~7 ms per file
 
 
 def format_of_name(name: str) -> tuple[str | None, bool, str]:
