@@ -1,5 +1,5 @@
 """Dagster assets, one module per stage. Thin: read from DuckDB, call the wiretrace library, write."""
 
-from assets import ingest
+from assets import claims, clean, ingest, marts, stories
 
-ALL_ASSET_MODULES = [ingest]
+ALL_ASSET_MODULES = [ingest, clean, stories, claims, marts]

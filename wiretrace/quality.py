@@ -34,7 +34,8 @@ class Suite:
 
     @property
     def check_name(self) -> str:
-        return self.table.replace(".", "_") + "_suite"
+        # From the file name: a table may have several suites (its rows, and cross-table frames).
+        return self.path.stem.replace(".", "_") + "_suite"
 
 
 @dataclass
@@ -59,7 +60,12 @@ def load_suite(path: Path) -> Suite:
     for exp in expectations:
         if exp.get("severity") not in SEVERITIES:
             raise ValueError(f"{path.name}: expectation {exp.get('type')} needs severity in {SEVERITIES}")
-        _expectation_class(exp["type"])  # fail at load time on a typo, not mid-run
+        try:  # fail at load time on a typo or a wrong argument, not mid-run
+            _expectation_class(exp["type"])(**exp.get("kwargs", {}))
+        except ValueError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"{path.name}: {exp['type']} {exp.get('kwargs')}: {exc}") from None
     return Suite(table=spec["table"], frame=spec.get("frame", {"table": spec["table"]}),
                  expectations=expectations, path=path)
 

@@ -1,0 +1,65 @@
+"""Claims: quotes with speakers, numbers, dates, aligned across the copies of each story the night touched.
+
+A story's claims are recomputed whole when the night adds to it (or merges it): earlier rows of those
+stories are replaced in the same transaction, so agreements and conflicts always reflect every copy.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from orchestration.partitions import nightly_partitions
+from orchestration.resources import WarehouseResource
+from orchestration.stage import StageOutput, run_stage
+from wiretrace.claims import extract_claims
+from wiretrace.warehouse import TableWrite, query_frame, sql_file
+
+# Rows of per-article tables go with their article; rows of per-story tables with their story.
+PER_ARTICLE_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($touched_articles))"
+PER_STORY_DELETE = "ingest_date = $partition OR story_id IN (SELECT unnest($touched_stories))"
+
+
+class ClaimsConfig(dg.Config):
+    workers: int = 2
+
+
+@dg.asset(
+    key=["claims", "claims"],
+    deps=[dg.AssetKey(["stories", "stories"])],
+    group_name="claims",
+    partitions_def=nightly_partitions,
+    pool="duckdb_writer",
+    owners=["team:wiretrace"],
+    kinds={"python", "duckdb"},
+    description="Sentences, quotes with speakers, quantities and dates of every article, aligned across the "
+                "copies of a story into claims with support counts (articles, outlets, independent origins) "
+                "and typed conflicts. Every row has offsets into clean.articles.body.",
+)
+def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def compute(con, partition: str) -> StageOutput:
+        night = dt.date.fromisoformat(partition)
+        members = query_frame(con, sql_file("transforms/claims_touched_members.sql"), {"partition": partition})
+        con.register("_claim_members", members.select("article_id"))
+        try:
+            articles = query_frame(con, sql_file("transforms/claims_input_articles.sql"))
+        finally:
+            con.unregister("_claim_members")
+        context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles")
+        result = extract_claims(articles, members, workers=config.workers)
+        stamp = [pl.lit(night).alias("ingest_date"), pl.lit(context.run_id).alias("run_id")]
+        writes = []
+        for name, frame in result.tables().items():
+            delete = PER_STORY_DELETE if "story_id" in frame.columns else PER_ARTICLE_DELETE
+            writes.append(TableWrite(f"claims.{name}", frame.with_columns(stamp), delete_where=delete))
+        return StageOutput(
+            writes=writes,
+            extra_params={"touched_articles": members["article_id"].to_list(),
+                          "touched_stories": members["story_id"].unique().to_list()},
+            figures={"stories": members["story_id"].n_unique(), "articles": len(articles),
+                     "quotes": len(result.quotes), "claims": len(result.claims),
+                     "conflicts": len(result.conflicts)},
+        )
+
+    return run_stage(context, warehouse, compute, config=config.model_dump())
