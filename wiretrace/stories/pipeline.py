@@ -397,7 +397,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
     ).with_columns(
         term_ids=pl.Series([t[0].tolist() for t in new_terms], dtype=pl.List(pl.UInt32)),
         term_weights=pl.Series([t[1].tolist() for t in new_terms], dtype=pl.List(pl.Float32)),
-    ).cast(DOC_TERMS_SCHEMA)
+    ).select(list(DOC_TERMS_SCHEMA)).cast(DOC_TERMS_SCHEMA)
     return NightResult(members=members, copy_groups=copy_groups, stories=stories, diffs=diffs,
                        fingerprints=fingerprints, doc_terms=doc_terms)
 
@@ -415,15 +415,13 @@ def _group_story_similarity(founders, new_terms, pool_terms, group_story, state,
     onehot = sp.csr_matrix((np.ones(len(inverse), dtype=np.float32), (inverse, np.arange(len(inverse)))), shape=(len(labels), len(inverse)))
     sums = onehot @ vectors
     counts = np.asarray(onehot.sum(axis=1)).ravel()
-    out = {}
-    for k, g in enumerate(founders["copy_group_id"].to_list()):
-        row = n_pool + k
-        s = inverse[row]
-        if counts[s] <= 1:
-            out[g] = 1.0
-            continue
-        dot = float(vectors[row].multiply(sums[s]).sum()) - float(vectors[row].multiply(vectors[row]).sum())
-        out[g] = max(0.0, min(1.0, dot / (counts[s] - 1)))
+    rows = np.arange(n_pool, n_pool + founders.height)
+    own = inverse[rows]
+    new_vec = vectors[rows]
+    dots = np.asarray(new_vec.multiply(sums[own]).sum(axis=1)).ravel() - np.asarray(new_vec.multiply(new_vec).sum(axis=1)).ravel()
+    others = counts[own] - 1
+    sim = np.where(others > 0, np.clip(dots / np.maximum(others, 1), 0.0, 1.0), 1.0)
+    out = dict(zip(founders["copy_group_id"].to_list(), sim.tolist()))
     return out
 
 
@@ -544,7 +542,7 @@ def apply_night(state: StoryState, result: NightResult, articles: pl.DataFrame) 
     return StoryState(
         fingerprints=pl.concat([state.fingerprints, result.fingerprints.select(state.fingerprints.columns)]),
         bodies=pl.concat([state.bodies, articles.select("article_id", pl.col("body").fill_null(""))]),
-        doc_terms=pl.concat([state.doc_terms, result.doc_terms]),
+        doc_terms=pl.concat([state.doc_terms, result.doc_terms.select(state.doc_terms.columns)]),
         copy_groups=latest(state.copy_groups, result.copy_groups, "copy_group_id"),
         stories=latest(state.stories, result.stories, "story_id"),
     )

@@ -83,11 +83,19 @@ def _sublinear(v: np.ndarray) -> np.ndarray:
 
 
 def raw_matrix(ids: list[np.ndarray], vals: list[np.ndarray]) -> sp.csr_matrix:
+    """Documents x features over the features present in this pool only (compact columns).
+
+    The returned matrix carries ``name_columns`` (bool per column: a name/number feature).
+    """
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     indptr = np.concatenate(([0], np.cumsum(lengths)))
-    indices = np.concatenate(ids).astype(np.int32) if len(ids) and indptr[-1] else np.empty(0, np.int32)
-    data = np.concatenate(vals).astype(np.float32) if len(vals) and indptr[-1] else np.empty(0, np.float32)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(ids), HASH_DIM))
+    flat = np.concatenate(ids).astype(np.int64) if indptr[-1] else np.empty(0, np.int64)
+    data = np.concatenate(vals).astype(np.float32) if indptr[-1] else np.empty(0, np.float32)
+    features, columns = np.unique(flat, return_inverse=True)
+    matrix = sp.csr_matrix((data, columns.astype(np.int32), indptr), shape=(len(ids), max(len(features), 1)))
+    matrix.name_columns = np.zeros(matrix.shape[1], dtype=bool)
+    matrix.name_columns[: len(features)] = features >= BLOCK
+    return matrix
 
 
 def tfidf(raw: sp.csr_matrix, max_df_share: float = 0.5, name_share: float = 0.0) -> sp.csr_matrix:
@@ -96,8 +104,8 @@ def tfidf(raw: sp.csr_matrix, max_df_share: float = 0.5, name_share: float = 0.0
     Terms in more than ``max_df_share`` of a large pool are dropped (they cannot tell events apart and
     they make the similarity product dense).
     """
-    n = raw.shape[0]
-    df = np.bincount(raw.indices, minlength=HASH_DIM).astype(np.float64)
+    n, dim = raw.shape
+    df = np.bincount(raw.indices, minlength=dim).astype(np.float64)
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     if n >= 50:
         idf[df > max_df_share * n] = 0.0
@@ -106,8 +114,7 @@ def tfidf(raw: sp.csr_matrix, max_df_share: float = 0.5, name_share: float = 0.0
         return _l2(x)
     # Cosine of the result = (1 - name_share) * cos(words) + name_share * cos(names and numbers):
     # two events of one kind share vocabulary, but rarely their names and figures.
-    is_name = np.zeros(HASH_DIM, dtype=np.float32)
-    is_name[BLOCK:] = 1.0
+    is_name = raw.name_columns.astype(np.float32)
     words = _l2(sp.csr_matrix(x @ sp.diags(1.0 - is_name)))
     names = _l2(sp.csr_matrix(x @ sp.diags(is_name)))
     return sp.csr_matrix(np.sqrt(1.0 - name_share) * words + np.sqrt(name_share) * names, dtype=np.float32)
