@@ -189,6 +189,6 @@ def test_state_sql_runs_on_the_ddl():
         con.unregister("frame")
     params = {"night": date(2025, 6, 15), "since": date(2025, 5, 1)}
     loaded = {k: con.execute(q, params).df() for k, q in STATE_SQL.items()}
-    assert loaded["fingerprints"].height == 5 and loaded["stories"].height == 1 and loaded["doc_terms"].height == 2
+    assert len(loaded["fingerprints"]) == 5 and len(loaded["stories"]) == 1 and len(loaded["doc_terms"]) == 2
     # the night itself is not part of its own state (rerun semantics)
     assert len(con.execute(STATE_SQL["fingerprints"], {**params, "night": date(2025, 6, 14)}).fetchall()) == 0
