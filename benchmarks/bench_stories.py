@@ -1,0 +1,408 @@
+"""Story-stage bars: seeds, ECB+ stories (topic cross-validation), synthetic copy detection,
+incremental vs batch, throughput and peak RSS (vs datasketch MinHashLSH for the copy-group stage).
+
+Run: .venv/bin/python -m benchmarks.bench_stories [--sizes 10000 100000]
+Writes benchmarks/results/stories.json and stories.md.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import random
+import sys
+import threading
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+import psutil
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score
+
+from wiretrace.stories import StoryParams, StoryState, apply_merges, apply_night, assign_night, merge_pass
+from wiretrace.stories.pipeline import _resolve_story
+from wiretrace.stories.text import split_sentences
+
+ECB = pathlib.Path("/work/shared/corpora/ecbplus/dev.jsonl")
+OUT = pathlib.Path(__file__).parent / "results"
+START = date(2024, 3, 1)
+
+
+def bcubed(gold, pred) -> dict:
+    gold = pl.Series(gold).cast(pl.String).to_numpy()
+    pred = pl.Series(pred).cast(pl.String).to_numpy()
+    f = pl.DataFrame({"g": gold, "p": pred})
+    both = f.group_by("g", "p").len("n")
+    g_size = f.group_by("g").len("gn")
+    p_size = f.group_by("p").len("pn")
+    j = both.join(g_size, on="g").join(p_size, on="p")
+    n = len(gold)
+    p = float((j["n"] * j["n"] / j["pn"]).sum() / n)
+    r = float((j["n"] * j["n"] / j["gn"]).sum() / n)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4),
+            "ari": round(adjusted_rand_score(gold, pred), 4)}
+
+
+def load_ecb() -> pl.DataFrame:
+    return pl.read_ndjson(ECB).sort("id")
+
+
+def as_articles(d: pl.DataFrame, days: pl.Expr | None = None, night: date | None = None) -> pl.DataFrame:
+    published = pl.lit(START) if days is None else pl.lit(START) + pl.duration(days=days)
+    out = d.select(article_id="id", outlet=pl.lit("o") + (pl.int_range(pl.len()) % 11).cast(pl.String),
+                   title="title", body="text", published_date=published, cluster="cluster")
+    return out.with_columns(ingest_date=pl.lit(night) if night else pl.col("published_date"))
+
+
+# ---------------------------------------------------------------- seeds
+def bench_seeds() -> dict:
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))
+    from tests.unit.stories.fixtures import seed_articles
+
+    r = assign_night(seed_articles(), StoryState.empty())
+    groups = sorted(sorted(g) for g in r.members.group_by("copy_group_id").agg("article_id")["article_id"].to_list())
+    return {"stories": r.members["story_id"].n_unique(), "copy_groups": groups,
+            "pass": groups == [["000", "001", "002", "003"], ["004"]] and r.members["story_id"].n_unique() == 1}
+
+
+# ---------------------------------------------------------------- ECB+ stories, cross-validated by topic
+def _ours(d: pl.DataFrame, threshold: float, days: pl.Expr | None = None) -> list[str]:
+    night = START + timedelta(days=400)  # ingest after every simulated publication date
+    arts = as_articles(d, days, night).drop("cluster")
+    params = replace(StoryParams(), story_threshold=threshold, max_published_lag_days=10_000, max_story_span_days=10_000)
+    r = assign_night(arts, StoryState.empty(), params=params)
+    m = dict(r.members.select("article_id", "story_id").iter_rows())
+    return [m[a] for a in d["id"]]
+
+
+def _reference(d: pl.DataFrame, threshold: float) -> list[int]:
+    x = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(d["text"].to_list())
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=1 - threshold)
+    return model.fit_predict(x.toarray()).tolist()
+
+
+def bench_ecb(folds: int = 3) -> dict:
+    d = load_ecb()
+    topics = sorted(d["topic"].unique().to_list(), key=int)
+    grid = [round(t, 3) for t in np.arange(0.1, 0.45, 0.025)]
+    # Time variant: the two events of a topic (ecb / ecbplus) published a year apart, each event's
+    # articles spread over 3 days; the text-only variant puts every article in one window.
+    far = (pl.when(pl.col("cluster").str.ends_with("plus")).then(365).otherwise(0) + pl.col("id").hash() % 3).cast(pl.Int64)
+    methods = {
+        "reference_tfidf_average_link": lambda x, t: _reference(x, t),
+        "wiretrace_one_window": lambda x, t: _ours(x, t),
+        "wiretrace_events_far_apart_in_time": lambda x, t: _ours(x, t, far),
+    }
+    out = {}
+    for name, fn in methods.items():
+        gold, pred, chosen = [], [], []
+        t0 = time.perf_counter()
+        for k in range(folds):
+            held = topics[k::folds]
+            train = d.filter(~pl.col("topic").is_in(held))
+            test = d.filter(pl.col("topic").is_in(held))
+            best = max(grid, key=lambda t: bcubed(train["cluster"].to_list(), fn(train, t))["f1"])
+            chosen.append(best)
+            gold += test["cluster"].to_list()
+            pred += [f"{k}:{p}" for p in fn(test, best)]
+        out[name] = {**bcubed(gold, pred), "thresholds_chosen_on_training_folds": chosen,
+                     "seconds": round(time.perf_counter() - t0, 1)}
+    return out
+
+
+# ---------------------------------------------------------------- synthetic copies
+BOILER_PRE = ["Subscribe to our newsletter for daily updates.", "Advertisement", "Breaking News", "Share this article on Facebook"]
+BOILER_POST = ["Copyright 2024 All rights reserved.", "Leave a reply", "Related articles", "Thank you for reading!"]
+SYNONYMS = {"said": "stated", "police": "officers", "killed": "slain", "president": "leader", "company": "firm", "people": "persons"}
+
+
+def edited_copy(text: str, rng: random.Random) -> str:
+    """One outlet's version of a wire text: boilerplate, dropped/reordered sentences, truncation, edits."""
+    sents = split_sentences(text)
+    kind = rng.choice(["truncate_half", "second_half", "drop", "reorder", "edit", "boilerplate"])
+    if kind == "truncate_half" and len(sents) >= 4:
+        sents = sents[: len(sents) // 2]
+    elif kind == "second_half" and len(sents) >= 4:
+        sents = sents[len(sents) // 2:]
+    elif kind == "drop" and len(sents) >= 3:
+        drop = set(rng.sample(range(len(sents)), max(1, len(sents) // 4)))
+        sents = [s for i, s in enumerate(sents) if i not in drop]
+    elif kind == "reorder" and len(sents) >= 3:
+        i = rng.randrange(1, len(sents))
+        sents = [sents[0]] + sents[i:] + sents[1:i]
+    if kind in ("edit", "drop", "reorder") or rng.random() < 0.5:
+        sents = [" ".join(SYNONYMS.get(w, w) if rng.random() < 0.5 else w for w in s.split()) for s in sents]
+    body = sents
+    if rng.random() < 0.7:
+        body = [rng.choice(BOILER_PRE)] + body
+    if rng.random() < 0.7:
+        body = body + [rng.choice(BOILER_POST), rng.choice(BOILER_POST)]
+    return "\n".join(body)
+
+
+def synthetic_copies(d: pl.DataFrame, copies_per_text: tuple[int, int], seed: int, min_words: int = 60) -> pl.DataFrame:
+    rng = random.Random(seed)
+    rows = []
+    for art_id, title, text, cluster in d.select("id", "title", "text", "cluster").iter_rows():
+        if len(text.split()) < min_words:
+            continue
+        rows.append((f"{art_id}#0", title, text, art_id, cluster))
+        for c in range(rng.randint(*copies_per_text)):
+            rows.append((f"{art_id}#{c + 1}", title, edited_copy(text, rng), art_id, cluster))
+    return pl.DataFrame(rows, schema=["id", "title", "text", "source", "cluster"], orient="row")
+
+
+def bench_copies() -> dict:
+    d = load_ecb()
+    syn = synthetic_copies(d, (0, 4), seed=7)
+    arts = as_articles(syn, pl.int_range(pl.len()) % 3, START + timedelta(days=3)).drop("cluster")
+    t0 = time.perf_counter()
+    r = assign_night(arts, StoryState.empty())
+    secs = time.perf_counter() - t0
+    m = dict(r.members.select("article_id", "copy_group_id").iter_rows())
+    res = bcubed(syn["source"].to_list(), [m[a] for a in syn["id"]])
+    return {"articles": syn.height, "source_texts": syn["source"].n_unique(), **res, "seconds": round(secs, 2)}
+
+
+# ---------------------------------------------------------------- incremental vs batch
+def run_nights(arts: pl.DataFrame, merge_each_night: bool):
+    state, results, night_secs = StoryState.empty(), [], []
+    for night in sorted(arts["ingest_date"].unique().to_list()):
+        a = arts.filter(pl.col("ingest_date") == night)
+        t0 = time.perf_counter()
+        r = assign_night(a, state)
+        state = apply_night(state, r, a)
+        if merge_each_night:
+            state = apply_merges(state, merge_pass(state))
+        night_secs.append(time.perf_counter() - t0)
+        results.append(r)
+    return state, results, night_secs
+
+
+def bench_incremental(nights: int = 5) -> dict:
+    d = load_ecb()
+    arts = as_articles(d, pl.int_range(pl.len()) % nights)
+    out = {}
+    batch = assign_night(arts.drop("cluster").with_columns(ingest_date=pl.lit(START + timedelta(days=nights))), StoryState.empty())
+    b = dict(batch.members.select("article_id", "story_id").iter_rows())
+    for merge in (False, True):
+        state, results, _ = run_nights(arts.drop("cluster"), merge)
+        # ids never change: every article keeps the story id of its night; every story id written on a
+        # night is still in the final state (merged ones point to their survivor)
+        first_ids = set().union(*[set(r.stories["story_id"]) for r in results])
+        red = _resolve_story(state.stories)
+        inc = pl.concat([r.members for r in results]).select("article_id", pl.col("story_id").replace(red))
+        ids = inc["article_id"].to_list()
+        out["with_merge_pass" if merge else "assign_only"] = {
+            "vs_batch": bcubed([b[a] for a in ids], inc["story_id"].to_list()),
+            "incremental_vs_gold": bcubed(arts.sort("article_id")["cluster"].to_list(), inc.sort("article_id")["story_id"].to_list()),
+            "story_ids_lost": len(first_ids - set(state.stories["story_id"])),
+            "articles_reassigned": 0,  # members rows are only ever written on the article's own night
+        }
+    out["batch_vs_gold"] = bcubed(arts.sort("article_id")["cluster"].to_list(), batch.members.sort("article_id")["story_id"].to_list())
+    inc_groups = pl.concat([r.members for r in results]).sort("article_id")["copy_group_id"].to_list()
+    out["copy_groups_identical"] = inc_groups == batch.members.sort("article_id")["copy_group_id"].to_list()
+    return out
+
+
+# ---------------------------------------------------------------- throughput
+class PeakRSS:
+    def __init__(self):
+        self.proc, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+
+    def __enter__(self):
+        self.peak = self.proc.memory_info().rss
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def synthetic_corpus(n: int, nights: int, seed: int = 11) -> pl.DataFrame:
+    """n articles over ``nights``: ECB+ texts with edited copies and rewrites (sentences of other
+    articles of the same event), each source text given a distinct name token so that the many
+    replicas of one ECB+ text needed at 100k are distinct events."""
+    d = load_ecb()
+    rng = random.Random(seed)
+    by_cluster = {}
+    for art_id, text, cluster in d.select("id", "text", "cluster").iter_rows():
+        by_cluster.setdefault(cluster, []).append(text)
+    texts = d.select("id", "title", "text", "cluster").rows()
+    rows = []
+    while len(rows) < n:
+        base_id, title, text, cluster = rng.choice(texts)
+        event = f"E{len(rows)}"
+        tag = f"Zq{rng.randrange(10**9)}"  # makes each replica of an ECB+ text its own event
+        day = rng.randrange(nights)
+        for c in range(min(rng.choice([1, 1, 2, 3, 5, 8]), n - len(rows))):
+            if c == 0:
+                body = text
+            elif rng.random() < 0.25:  # rewrite: sentences of another article of the same event
+                others = by_cluster[cluster]
+                body = " ".join(rng.sample(split_sentences(rng.choice(others)), min(4, len(split_sentences(rng.choice(others))))))
+            else:
+                body = edited_copy(text, rng)
+            body = f"{tag} {body}"
+            rows.append((f"{event}_{c}", f"o{rng.randrange(200)}", title, body,
+                         START + timedelta(days=day), START + timedelta(days=day + rng.choice([0, 0, 1]))))
+    return pl.DataFrame(rows, schema={"article_id": pl.String, "outlet": pl.String, "title": pl.String, "body": pl.String,
+                                      "published_date": pl.Date, "ingest_date": pl.Date}, orient="row")
+
+
+def datasketch_copy_stage(arts: pl.DataFrame, params: StoryParams) -> float:
+    """End-to-end copy candidates with datasketch (MinHash per doc + MinHashLSH insert/query), same shingles."""
+    from datasketch import MinHash, MinHashLSH
+
+    from wiretrace.stories.text import shingle_hashes
+
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.2, num_perm=params.num_perm)
+    for art_id, body in arts.select("article_id", "body").iter_rows():
+        m = MinHash(num_perm=params.num_perm)
+        m.update_batch([int(h).to_bytes(4, "little") for h in shingle_hashes(body, params.shingle_size)])
+        lsh.query(m)
+        lsh.insert(art_id, m)
+    return time.perf_counter() - t0
+
+
+def bench_throughput(sizes: list[int]) -> dict:
+    out = {}
+    for n in sizes:
+        nights = max(5, n // 5000)
+        arts = synthetic_corpus(n, nights)
+        with PeakRSS() as rss:
+            t0 = time.perf_counter()
+            state, results, night_secs = StoryState.empty(), [], []
+            sizes_night, state_rows = [], []
+            for night in sorted(arts["ingest_date"].unique().to_list()):
+                a = arts.filter(pl.col("ingest_date") == night)
+                state = __import__("wiretrace.stories", fromlist=["prune_state"]).prune_state(state, night)
+                state_rows.append(state.fingerprints.height)
+                t1 = time.perf_counter()
+                r = assign_night(a, state)
+                night_secs.append(time.perf_counter() - t1)
+                sizes_night.append(a.height)
+                state = apply_night(state, r, a)
+            total = time.perf_counter() - t0
+        ours_copy = _copy_stage_only(arts)
+        ds_n = min(n, 20000)
+        ds_secs = datasketch_copy_stage(arts.head(ds_n), StoryParams())
+        per_article = [s / k for s, k in zip(night_secs, sizes_night)]
+        half = len(per_article) // 2
+        out[str(n)] = {
+            "nights": len(night_secs), "articles_per_s_end_to_end": round(n / total, 1), "peak_rss_mb": round(rss.peak / 2**20),
+            "copy_stage_articles_per_s": round(n / ours_copy, 1),
+            "datasketch_copy_stage_articles_per_s": round(ds_n / ds_secs, 1), "datasketch_measured_on": ds_n,
+            "ms_per_article_first_half_of_nights": round(1000 * float(np.mean(per_article[:half])), 3),
+            "ms_per_article_second_half_of_nights": round(1000 * float(np.mean(per_article[half:])), 3),
+            "state_rows_loaded_first_last_night": [state_rows[1] if len(state_rows) > 1 else 0, state_rows[-1]],
+        }
+        print(f"  {n}: {out[str(n)]}", flush=True)
+    return out
+
+
+def _copy_stage_only(arts: pl.DataFrame) -> float:
+    """Copy-group stage alone (shingles, MinHash, LSH, verification) on all articles in one night."""
+    from wiretrace.stories.copies import assign_copy_groups
+    from wiretrace.stories.minhash import MinHasher
+    from wiretrace.stories.pipeline import stable_id
+    from wiretrace.stories.text import body_hash, shingle_hashes
+
+    p = StoryParams()
+    t0 = time.perf_counter()
+    bodies = arts["body"].to_list()
+    ids = arts["article_id"].to_list()
+    sh = [shingle_hashes(b, p.shingle_size) for b in bodies]
+    sigs = MinHasher(num_perm=p.num_perm).signatures(sh)
+    assign_copy_groups(signatures=sigs, shingles=sh, shingle_loader=None, body_hashes=[body_hash(b) for b in bodies],
+                       group_of=[None] * len(ids), new_group_id=lambda i: stable_id("cg_", ids[i]),
+                       order=np.arange(len(ids)), rows_per_band=p.rows_per_band, rule=p.copy_rule, fanout=p.lsh_fanout)
+    return time.perf_counter() - t0
+
+
+def night_scaling() -> dict:
+    """One night of fixed size after histories of growing length: cost must follow the night, not history."""
+    out = {}
+    corpus = synthetic_corpus(16000, 16, seed=5)
+    nights = sorted(corpus["ingest_date"].unique().to_list())
+    state = StoryState.empty()
+    from wiretrace.stories import prune_state
+
+    for k, night in enumerate(nights):
+        a = corpus.filter(pl.col("ingest_date") == night)
+        state = prune_state(state, night)
+        t0 = time.perf_counter()
+        r = assign_night(a, state)
+        secs = time.perf_counter() - t0
+        state = apply_night(state, r, a)
+        if k in (1, 4, 8, 15):
+            out[f"night_{k + 1}"] = {"articles": a.height, "seconds": round(secs, 2), "ms_per_article": round(1000 * secs / a.height, 3),
+                                     "history_articles": int(sum(corpus["ingest_date"] < night))}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--skip", nargs="*", default=[])
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = {}
+    steps = [("seeds", bench_seeds), ("ecb_stories", bench_ecb), ("copy_detection", bench_copies),
+             ("incremental_vs_batch", bench_incremental), ("night_scaling", night_scaling),
+             ("throughput", lambda: bench_throughput(args.sizes))]
+    for name, fn in steps:
+        if name in args.skip:
+            continue
+        print(f"== {name}", flush=True)
+        results[name] = fn()
+        print(json.dumps(results[name], indent=1, default=str), flush=True)
+        (OUT / "stories.json").write_text(json.dumps(results, indent=1, default=str))
+    (OUT / "stories.md").write_text(render_md(results))
+    print((OUT / "stories.md").read_text())
+
+
+def render_md(r: dict) -> str:
+    lines = ["# Story stage benchmark", "", f"Machine: {os.cpu_count()} cores. Script: `benchmarks/bench_stories.py`.", ""]
+    if "seeds" in r:
+        lines += [f"- Seeds: {r['seeds']['stories']} story, copy groups {r['seeds']['copy_groups']} (pass: {r['seeds']['pass']})"]
+    if "ecb_stories" in r:
+        lines += ["", "## ECB+ stories (held-out topics, 3-fold cross-validation by topic; threshold chosen on training folds)", "",
+                  "| method | B3 P | B3 R | B3 F1 | ARI | thresholds |", "|---|---|---|---|---|---|"]
+        for k, v in r["ecb_stories"].items():
+            lines.append(f"| {k} | {v['precision']} | {v['recall']} | {v['f1']} | {v['ari']} | {v['thresholds_chosen_on_training_folds']} |")
+    if "copy_detection" in r:
+        v = r["copy_detection"]
+        lines += ["", f"## Copy detection (synthetic edited copies of ECB+ texts)", "",
+                  f"{v['articles']} articles from {v['source_texts']} texts: B3 P {v['precision']}, R {v['recall']}, F1 {v['f1']}, ARI {v['ari']}"]
+    if "incremental_vs_batch" in r:
+        v = r["incremental_vs_batch"]
+        lines += ["", "## Incremental (5 nights) vs one-shot batch, ECB+ dev", ""]
+        for k in ("assign_only", "with_merge_pass"):
+            lines.append(f"- {k}: B3 F1 vs batch {v[k]['vs_batch']['f1']}, vs gold {v[k]['incremental_vs_gold']['f1']}, story ids lost {v[k]['story_ids_lost']}")
+        lines.append(f"- batch vs gold: {v['batch_vs_gold']['f1']}; copy groups identical: {v['copy_groups_identical']}")
+    if "night_scaling" in r:
+        lines += ["", "## One night's cost vs history (1,000-article nights)", "", "| night | articles | history | s | ms/article |", "|---|---|---|---|---|"]
+        for k, v in r["night_scaling"].items():
+            lines.append(f"| {k} | {v['articles']} | {v['history_articles']} | {v['seconds']} | {v['ms_per_article']} |")
+    if "throughput" in r:
+        lines += ["", "## Throughput", "", "| articles | nights | end-to-end art/s | copy stage art/s | datasketch copy stage art/s | peak RSS MB |", "|---|---|---|---|---|---|"]
+        for k, v in r["throughput"].items():
+            lines.append(f"| {k} | {v['nights']} | {v['articles_per_s_end_to_end']} | {v['copy_stage_articles_per_s']} | {v['datasketch_copy_stage_articles_per_s']} (on {v['datasketch_measured_on']}) | {v['peak_rss_mb']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
