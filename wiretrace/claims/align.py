@@ -10,9 +10,11 @@ equal) whose replaced pieces are numbers or names; dates whose resolved windows 
 that one copy shortened or extended.
 """
 
+import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 import numpy as np
 import xxhash
@@ -28,6 +30,7 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
 _PLACE_CUES = frozenset("in at near of from town village city region into outside".split())
 
 
+@lru_cache(maxsize=200_000)
 def _norm_token(tok: str) -> str:
     if _NUM_TOKEN.match(tok):
         return tok.replace(",", "")
@@ -74,6 +77,14 @@ def _pairs_above(keys: list[str], articles: list[str], scorer, cutoff: float):
     scores = process.cdist(keys, keys, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8)
     ii, jj = np.nonzero(np.triu(scores, k=1))
     return [(int(i), int(j)) for i, j in zip(ii, jj) if articles[i] != articles[j]]
+
+
+def _scored_pairs(keys: list[str], articles: list[str], cutoff: float):
+    if len(keys) < 2:
+        return []
+    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8)
+    ii, jj = np.nonzero(np.triu(scores, k=1))
+    return [(int(i), int(j), int(scores[i, j])) for i, j in zip(ii, jj) if articles[i] != articles[j]]
 
 
 def _claim_id(story_id, claim_type, article_id, start) -> str:
@@ -165,21 +176,37 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             continue
         srows.append(s)
         stoks.append(toks)
+    # attributions and dates by sentence, for the mention slots
+    attr_by_sent, dates_by_sent = defaultdict(list), defaultdict(list)
+    for q in quotes:
+        if q["kind"] in ("indirect", "according_to"):
+            attr_by_sent[(q["article_id"], q["sentence_no"])].append(q)
+    sent_starts = defaultdict(list)
+    for s in sentences:
+        sent_starts[s["article_id"]].append((s["char_start"], s["sentence_no"]))
+    for d in dates:
+        starts = sent_starts[d["article_id"]]
+        k = bisect.bisect_right(starts, (d["char_start"], 1 << 30)) - 1
+        if k >= 0:
+            dates_by_sent[(d["article_id"], starts[k][1])].append(d)
     skeys = [_key(t) for t in stoks]
     sarts = [s["article_id"] for s in srows]
     uf = _UnionFind(len(srows))
-    for i, j in set(_pairs_above(skeys, sarts, fuzz.token_sort_ratio, 72)):
-        uf.union(i, j)
-    for i, j in _pairs_above(skeys, sarts, fuzz.token_set_ratio, 88):
-        if len(set(skeys[i].split()) & set(skeys[j].split())) >= 7:
+    # token-sort ratio = plain ratio of the sorted token strings: sort once, compare in C++; pairs in the
+    # grey zone get the (slower) token-set test for one sentence contained in a longer one
+    sorted_keys = [" ".join(sorted(k.split())) for k in skeys]
+    for i, j, score in _scored_pairs(sorted_keys, sarts, 45):
+        if score >= 72:
+            uf.union(i, j)
+        elif fuzz.token_set_ratio(skeys[i], skeys[j]) >= 88 and \
+                len(set(skeys[i].split()) & set(skeys[j].split())) >= 7:
             uf.union(i, j)
     for group in uf.groups():
         members = []
         for i in group:
             s = srows[i]
-            attr = [q for q in q_by_art[s["article_id"]] if q["kind"] in ("indirect", "according_to")
-                    and s["char_start"] <= q["char_start"] < s["char_end"]]
-            sdates = [d for d in d_by_art[s["article_id"]] if s["char_start"] <= d["char_start"] < s["char_end"]]
+            key = (s["article_id"], s["sentence_no"])
+            attr, sdates = attr_by_sent.get(key, []), dates_by_sent.get(key, [])
             members.append(dict(article_id=s["article_id"], char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
                                 slot_numbers=[float(t[1]) for t in stoks[i] if _NUM_TOKEN.match(t[1])],
@@ -208,14 +235,17 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         if value >= 100:
             for i in range(1, len(rows)):
                 uf.union(0, i)
-        else:
-            ctx = [set(_key(word_tokens(_sentence_text(bodies, sentences, r))).split()) for r in rows]
-            for i in range(len(rows)):
-                for j in range(i + 1, len(rows)):
-                    ui, uj = rows[i]["normalised"], rows[j]["normalised"]
-                    jac = len(ctx[i] & ctx[j]) / max(1, len(ctx[i] | ctx[j]))
-                    if ui == uj and jac >= 0.2:
-                        uf.union(i, j)
+        else:  # small numbers are common: same unit and a shared context are both needed
+            by_unit = defaultdict(list)
+            for i, r in enumerate(rows):
+                by_unit[r["normalised"]].append(i)
+            for idx in by_unit.values():
+                ctx = {i: _context(bodies, rows[i]) for i in idx}
+                for x, i in enumerate(idx):
+                    for j in idx[x + 1:]:
+                        if uf.find(i) != uf.find(j) and \
+                                len(ctx[i] & ctx[j]) / max(1, len(ctx[i] | ctx[j])) >= 0.2:
+                            uf.union(i, j)
         for group in uf.groups():
             members = [dict(rows[i], slot_numbers=[value]) for i in group]
             forms = Counter(rows[i]["normalised"] for i in group)
@@ -223,11 +253,17 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
     return claims, mentions, conflicts
 
 
-def _sentence_text(bodies, sentences, q) -> str:
+def _context(bodies, q) -> frozenset:
+    """Folded content words of the paragraph around a quantity."""
     body = bodies[q["article_id"]]
     lo = body.rfind("\n", 0, q["char_start"]) + 1
     hi = body.find("\n", q["char_end"])
-    return body[lo: hi if hi >= 0 else len(body)]
+    return _paragraph_words(body[lo: hi if hi >= 0 else len(body)])
+
+
+@lru_cache(maxsize=4096)
+def _paragraph_words(text: str) -> frozenset:
+    return frozenset(_key(word_tokens(text)).split())
 
 
 def _slot_conflicts(cid, group, srows, stoks, members, arts, add_conflict):

@@ -7,6 +7,7 @@ the same name. The rules are generic (suffix and letter-class rules), not lists 
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Word tokens with their offsets; keeps "1,200", "3.5", "Jean-Pierre", "Russia's", "U.S" together.
 TOKEN_RE = re.compile(r"[^\W_]+(?:[’'\-.,][^\W_]+)*", re.UNICODE)
@@ -36,6 +37,7 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=200_000)
 def fold_word(word: str) -> str:
     """Lowercase word with spelling conventions folded (recognise=recognize, defence=defense, ...)."""
     w = strip_accents(word.translate(_APOSTROPHES)).lower()
