@@ -177,9 +177,7 @@ def stable_id(prefix: str, *parts: str, length: int = 12) -> str:
 def query_frame(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object] | None = None):
     """Run a parameterised query and return a polars DataFrame.
 
-    DuckDB 2.0's ``execute(...)`` result has no ``.pl()``; ``to_arrow_table()`` drains the result (the
-    streaming ``.arrow()`` would hold the connection until consumed).
+    DuckDB 2.0's ``execute(...)`` result has no ``.pl()`` and copies rows for Arrow; a relation's ``.pl()``
+    drains the result at once (the streaming ``.arrow()`` would hold the connection until consumed).
     """
-    import polars as pl
-
-    return pl.from_arrow(con.execute(query, params or {}).to_arrow_table())
+    return con.sql(query, params=dict(params or {})).pl()
