@@ -1,0 +1,110 @@
+"""Side-by-side diff of a copy against its copy group's representative.
+
+Sentences are aligned with difflib on the same comparison key the story stage uses for stories.diffs
+(normalised words, so quote style and spacing are not edits); a pair of replaced sentences is then
+diffed word by word so the changed words themselves are highlighted.
+"""
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from wiretrace.stories.text import sentence_key, split_sentences
+
+# Words, runs of punctuation and runs of white space: joining the tokens gives the sentence back.
+_TOKEN = re.compile(r"\w+|[^\w\s]+|\s+")
+# Replaced sentences less similar than this are shown as one removal and one insertion, not word edits.
+PAIR_MIN_RATIO = 0.5
+# Above this many candidate pairs in one replaced block, skip pairing (word diffs are quadratic).
+MAX_PAIRINGS = 2500
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    change: str | None = None  # None (unchanged), "del" (only in the representative), "ins" (only in the copy)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    kind: str  # equal | replace | delete | insert
+    left: tuple[Segment, ...]  # representative side; empty for insert
+    right: tuple[Segment, ...]  # copy side; empty for delete
+
+
+@dataclass(frozen=True)
+class CopyDiff:
+    rows: tuple[DiffRow, ...]
+    inserted: int  # sentences only in the copy
+    removed: int  # sentences only in the representative
+    changed: int  # sentence pairs with word edits
+
+    @property
+    def identical(self) -> bool:
+        return not (self.inserted or self.removed or self.changed)
+
+
+def _merge(segments: list[Segment]) -> tuple[Segment, ...]:
+    merged: list[Segment] = []
+    for seg in segments:
+        if not seg.text:
+            continue
+        if merged and merged[-1].change == seg.change:
+            merged[-1] = Segment(merged[-1].text + seg.text, seg.change)
+        else:
+            merged.append(seg)
+    return tuple(merged)
+
+
+def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...], float]:
+    """Word-level diff of two sentences: (old side, new side, similarity ratio)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    matcher = SequenceMatcher(a=a, b=b, autojunk=False)
+    left: list[Segment] = []
+    right: list[Segment] = []
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            left.append(Segment("".join(a[a0:a1])))
+            right.append(Segment("".join(b[b0:b1])))
+            continue
+        if a1 > a0:
+            left.append(Segment("".join(a[a0:a1]), "del"))
+        if b1 > b0:
+            right.append(Segment("".join(b[b0:b1]), "ins"))
+    return _merge(left), _merge(right), matcher.ratio()
+
+
+def diff_copy(copy_body: str, representative_body: str) -> CopyDiff:
+    """Align the copy's sentences with the representative's; word-diff the replaced pairs."""
+    theirs = split_sentences(representative_body)
+    mine = split_sentences(copy_body)
+    matcher = SequenceMatcher(a=[sentence_key(s) for s in theirs], b=[sentence_key(s) for s in mine],
+                              autojunk=False)
+    rows: list[DiffRow] = []
+    inserted = removed = changed = 0
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            rows.extend(DiffRow("equal", (Segment(theirs[i]),), (Segment(mine[j]),))
+                        for i, j in zip(range(a0, a1), range(b0, b1), strict=True))
+            continue
+        # Pair replaced sentences in order with the first similar enough sentence of the other side;
+        # what stays unpaired is a whole-sentence removal or insertion.
+        new_block = mine[b0:b1]
+        cursor = 0
+        pairable = (a1 - a0) * (b1 - b0) <= MAX_PAIRINGS
+        for old in theirs[a0:a1]:
+            for j in range(cursor, len(new_block) if pairable else cursor):
+                left, right, ratio = word_diff(old, new_block[j])
+                if ratio >= PAIR_MIN_RATIO:
+                    rows.extend(DiffRow("insert", (), (Segment(s, "ins"),)) for s in new_block[cursor:j])
+                    inserted += j - cursor
+                    rows.append(DiffRow("replace", left, right))
+                    changed += 1
+                    cursor = j + 1
+                    break
+            else:
+                rows.append(DiffRow("delete", (Segment(old, "del"),), ()))
+                removed += 1
+        rows.extend(DiffRow("insert", (), (Segment(s, "ins"),)) for s in new_block[cursor:])
+        inserted += len(new_block) - cursor
+    return CopyDiff(tuple(rows), inserted=inserted, removed=removed, changed=changed)

@@ -1,0 +1,67 @@
+"""Render a StoryReport as a static HTML page or a Markdown summary (jinja2 templates in the package).
+
+Article text is hostile input: the HTML environment autoescapes everything, and the Markdown filter
+escapes what Markdown would interpret (links, emphasis, HTML tags, table pipes).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import jinja2
+
+from wiretrace.report.data import StoryReport
+
+_HTML_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("wiretrace.report", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_MD_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("wiretrace.report", "templates"),
+    autoescape=False,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Story ids are st_ + hex; anything else never becomes a file name.
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def md_cell(value: object, limit: int = 160) -> str:
+    """One Markdown table cell / inline text: single line, trimmed, Markdown and HTML neutralised."""
+    text = "" if value is None else " ".join(str(value).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+_MD_ENV.filters["md"] = md_cell
+
+
+def render_html(report: StoryReport) -> str:
+    return _HTML_ENV.get_template("story.html.j2").render(r=report)
+
+
+def render_markdown(report: StoryReport, *, max_claims: int = 10) -> str:
+    return _MD_ENV.get_template("story.md.j2").render(r=report, max_claims=max_claims).strip() + "\n"
+
+
+def report_path(out_dir: str | os.PathLike, story_id: str) -> Path:
+    if not _SAFE_NAME.match(story_id):
+        raise ValueError(f"not a story id usable as a file name: {story_id!r}")
+    return Path(out_dir) / f"{story_id}.html"
+
+
+def write_report(report: StoryReport, out_dir: str | os.PathLike) -> Path:
+    """Write <out_dir>/<story_id>.html atomically (a reader never sees a half-written page)."""
+    target = report_path(out_dir, report.story_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.write_text(render_html(report), encoding="utf-8")
+    os.replace(staging, target)
+    return target
