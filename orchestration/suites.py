@@ -9,6 +9,7 @@ ASSET_OF_SCHEMA = {
     "clean": "clean/articles",
     "stories": "stories/stories",
     "claims": "claims/claims",
+    "marts": "sources/run_health",
 }
 
 
