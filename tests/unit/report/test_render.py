@@ -1,0 +1,141 @@
+"""Story report from a small synthetic warehouse: grouping, diffs, claims, conflicts, escaping."""
+
+import datetime as dt
+import re
+
+import duckdb
+import pytest
+
+from wiretrace.report import (
+    StoryNotFoundError,
+    load_story,
+    md_cell,
+    render_html,
+    render_markdown,
+    report_path,
+    stories_touched,
+    write_report,
+)
+from wiretrace.warehouse import ensure_schema
+
+NIGHT = dt.date(2025, 6, 10)
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+REP_BODY = ("Russia said Sunday it was pushing an offensive.\n\n"
+            "He told AFP in the town of Mezhyra, around a dozen kilometers from the border.\n\n"
+            "Dnipropetrovsk had an estimated population of 3 million.")
+COPY_BODY = REP_BODY.replace("Mezhyra", "Mezhova") + "\n\n" + HOSTILE + "\n\nExtra sentence."
+REWRITE_BODY = "Russian troops entered the Dnipropetrovsk region, a region of three million people."
+
+ARTICLES = [  # article_id, outlet, title, body, copy group, story
+    ("a_rep", "Moscow Times", "Russia says pushing offensive", REP_BODY, "cg_wire", "st_one"),
+    ("a_copy", f"Evil {HOSTILE} outlet", f"Headline {HOSTILE}", COPY_BODY, "cg_wire", "st_one"),
+    ("a_rewrite", "Kyiv Independent", "Troops enter region", REWRITE_BODY, "cg_rewrite", "st_one"),
+    ("a_merged", "Late Outlet", "Same event later", REWRITE_BODY + " Later.", "cg_late", "st_absorbed"),
+]
+
+
+def _insert(con, table: str, row: dict) -> None:
+    cols = ", ".join(row)
+    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+
+@pytest.fixture()
+def con():
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    stamp = {"ingest_date": NIGHT, "run_id": "r1"}
+    for article_id, outlet, title, body, group, story in ARTICLES:
+        rep = "a_rep" if group == "cg_wire" else article_id
+        _insert(con, "clean.articles", {"article_id": article_id, "document_id": article_id, "outlet": outlet,
+                                        "title": title, "body": body, "published_date": NIGHT, **stamp})
+        _insert(con, "stories.members", {"article_id": article_id, "story_id": story, "copy_group_id": group,
+                                         "outlet": outlet, "published_date": NIGHT,
+                                         "representative_article_id": rep, "assigned_night": NIGHT, **stamp})
+    for group, story, rep, n in [("cg_wire", "st_one", "a_rep", 2), ("cg_rewrite", "st_one", "a_rewrite", 1),
+                                 ("cg_late", "st_absorbed", "a_merged", 1)]:
+        _insert(con, "stories.copy_groups", {"copy_group_id": group, "story_id": story,
+                                             "representative_article_id": rep, "founding_article_id": rep,
+                                             "member_count": n, "outlet_count": n, "first_published": NIGHT,
+                                             "last_published": NIGHT, **stamp})
+    for story, merged_into in [("st_one", None), ("st_absorbed", "st_one")]:
+        _insert(con, "stories.stories", {"story_id": story, "label": f"Label {HOSTILE}",
+                                         "representative_article_id": "a_rep", "founding_article_id": "a_rep",
+                                         "first_seen": NIGHT, "last_seen": NIGHT, "article_count": 3,
+                                         "outlet_count": 3, "copy_group_count": 2, "merged_into": merged_into,
+                                         **stamp})
+    claim = {"story_id": "st_one", "claimant": None, "mention_count": 2, "first_article": "a_rep", **stamp}
+    _insert(con, "claims.claims", {**claim, "claim_id": "cl_town", "claim_type": "event",
+                                   "canonical_text": "He told AFP in the town of Mezhyra", "article_count": 2,
+                                   "outlet_count": 2, "copy_group_count": 1})
+    _insert(con, "claims.claims", {**claim, "claim_id": "cl_pop", "claim_type": "quantity",
+                                   "canonical_text": "3000000 population", "article_count": 3,
+                                   "outlet_count": 3, "copy_group_count": 2})
+    a_start = REP_BODY.index("Mezhyra")
+    b_start = COPY_BODY.index("Mezhova")
+    _insert(con, "claims.conflicts", {"conflict_id": "cf_1", "story_id": "st_one", "claim_id": "cl_town",
+                                      "conflict_type": "place", "value_a": "Mezhyra", "article_a": "a_rep",
+                                      "a_start": a_start, "a_end": a_start + 7, "value_b": "Mezhova",
+                                      "article_b": "a_copy", "b_start": b_start, "b_end": b_start + 7, **stamp})
+    yield con
+    con.close()
+
+
+def test_members_grouped_by_copy_group_with_merges_resolved(con):
+    report = load_story(con, "st_one")
+    assert {a.article_id for a in report.articles} == {"a_rep", "a_copy", "a_rewrite", "a_merged"}
+    groups = {g.copy_group_id: g for g in report.copy_groups}
+    assert report.copy_groups[0].copy_group_id == "cg_wire"  # the most syndicated text first
+    assert groups["cg_wire"].representative.article_id == "a_rep"
+    assert [c.article.article_id for c in groups["cg_wire"].copies] == ["a_copy"]
+    assert groups["cg_rewrite"].copies == () and groups["cg_late"].copies == ()
+    copy_diff = groups["cg_wire"].copies[0].diff
+    assert (copy_diff.changed, copy_diff.inserted, copy_diff.removed) == (1, 2, 0)
+
+
+def test_claims_ordered_conflicted_first_with_support(con):
+    claims = load_story(con, "st_one").claims
+    assert [c["claim_id"] for c in claims] == ["cl_town", "cl_pop"]
+    assert (claims[1]["article_count"], claims[1]["outlet_count"], claims[1]["independent_origins"]) == (3, 3, 2)
+    assert claims[0]["conflict_count"] == 1 and claims[1]["conflict_count"] == 0
+
+
+def test_html_highlights_the_conflict_and_the_word_edit(con):
+    html = render_html(load_story(con, "st_one"))
+    marks = re.findall(r'<mark class="conflict-value">([^<]*)</mark>', html)
+    assert "Mezhyra" in marks and "Mezhova" in marks
+    assert re.search(r'<tr class="claim has-conflict" data-claim-id="cl_town">', html)
+    assert not re.search(r'<tr class="claim has-conflict" data-claim-id="cl_pop">', html)
+    assert "<del>Mezhyra</del>" in html and "<ins>Mezhova</ins>" in html
+    assert "kilometers from the border" in html
+
+
+def test_html_escapes_article_text_everywhere(con):
+    html = render_html(load_story(con, "st_one"))
+    assert "<script" not in html and "<img" not in html
+    assert html.count("&lt;script&gt;") >= 4  # label, outlet, headline, body diff
+    assert "onerror=alert(1)&gt;" in html
+    # Defence in depth: the page forbids scripts even if something slipped through.
+    assert "default-src 'none'" in html
+
+
+def test_markdown_summary_neutralises_markup(con):
+    md = render_markdown(load_story(con, "st_one"))
+    assert "**Mezhyra**" in md and "**Mezhova**" in md
+    assert "<script" not in md and "&lt;script&gt;" in md
+    assert "| place |" in md
+    assert md_cell("a|b [x](javascript:y) *z*\nnext") == r"a\|b \[x\]\(javascript:y\) \*z\* next"
+
+
+def test_written_report_and_unsafe_ids(con, tmp_path):
+    path = write_report(load_story(con, "st_one"), tmp_path)
+    assert path == tmp_path / "st_one.html" and "Mezhova" in path.read_text(encoding="utf-8")
+    assert list(tmp_path.iterdir()) == [path]  # no staging file left behind
+    with pytest.raises(ValueError):
+        report_path(tmp_path, "../../etc/passwd")
+
+
+def test_unknown_story_and_touched_stories(con):
+    with pytest.raises(StoryNotFoundError):
+        load_story(con, "st_missing")
+    assert stories_touched(con, NIGHT.isoformat()) == ["st_one"]  # st_absorbed resolves to st_one
+    assert stories_touched(con, "2025-06-11") == []
