@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims export clean-state
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims export clean-state docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench-stories: $(STAMP)
 
 bench-claims: $(STAMP)
 	$(PY) -m benchmarks.bench_claims
+
+## make docs: regenerate docs/DATA_DICTIONARY.md from the comments in sql/ddl and sql/marts
+docs: $(STAMP)
+	$(PY) scripts/gen_data_dictionary.py
 
 clean-state:
 	rm -rf history storage schedules logs .telemetry .nux data/warehouse.duckdb data/warehouse.duckdb.wal data/analytics.duckdb
