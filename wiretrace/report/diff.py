@@ -1,15 +1,17 @@
 """Side-by-side diff of a copy against its copy group's representative.
 
-Sentences are aligned with difflib on the same comparison key the story stage uses for stories.diffs
-(normalised words, so quote style and spacing are not edits); a pair of replaced sentences is then
-diffed word by word so the changed words themselves are highlighted.
+Sentences (the claims stage's splitter, which keeps "U.S." and glued paragraphs right) are aligned with
+difflib on the comparison key the story stage uses for stories.diffs (normalised words, so quote style
+and spacing are not edits); a pair of replaced sentences is then diffed word by word so the changed
+words themselves are highlighted.
 """
 
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from wiretrace.stories.text import sentence_key, split_sentences
+from wiretrace.claims.sentences import split_sentences as sentence_spans
+from wiretrace.stories.text import sentence_key
 
 # Words, runs of punctuation and runs of white space: joining the tokens gives the sentence back.
 _TOKEN = re.compile(r"\w+|[^\w\s]+|\s+")
@@ -71,7 +73,15 @@ def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, .
             left.append(Segment("".join(a[a0:a1]), "del"))
         if b1 > b0:
             right.append(Segment("".join(b[b0:b1]), "ins"))
-    return _merge(left), _merge(right), matcher.ratio()
+    # Similarity on words only: shared spaces and commas would make unrelated sentences look alike.
+    words_a = [t.casefold() for t in a if not t.isspace()]
+    words_b = [t.casefold() for t in b if not t.isspace()]
+    ratio = SequenceMatcher(a=words_a, b=words_b, autojunk=False).ratio()
+    return _merge(left), _merge(right), ratio
+
+
+def split_sentences(body: str) -> list[str]:
+    return [body[start:end] for start, end in sentence_spans(body)]
 
 
 def diff_copy(copy_body: str, representative_body: str) -> CopyDiff:

@@ -63,7 +63,7 @@ def test_both_sides_reassemble_to_the_two_texts(sentences):
     diff = diff_copy(copy, REP)
     left = [_text(r.left) for r in diff.rows if r.left]
     right = [_text(r.right) for r in diff.rows if r.right]
-    from wiretrace.stories.text import split_sentences
+    from wiretrace.report.diff import split_sentences
     assert left == split_sentences(REP)
     assert right == split_sentences(copy)
     assert diff.inserted + diff.changed + sum(r.kind == "equal" for r in diff.rows) == len(right)
