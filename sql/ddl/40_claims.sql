@@ -36,11 +36,14 @@ CREATE TABLE IF NOT EXISTS claims.quotes (
     speaker_start INTEGER,
     speaker_end INTEGER,
     speaker_name VARCHAR,
+    speaker_key VARCHAR,
     speaker_resolution VARCHAR NOT NULL,
     confidence DOUBLE NOT NULL,
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
+-- warehouses created before speaker_key existed get the column (idempotent; inserts are by name)
+ALTER TABLE claims.quotes ADD COLUMN IF NOT EXISTS speaker_key VARCHAR;
 COMMENT ON TABLE claims.quotes IS 'Quotes and attributions with their speakers: direct quotes, partial quotes inside a sentence, indirect speech (X said that ...) and according-to attributions.';
 COMMENT ON COLUMN claims.quotes.quote_id IS 'article_id || '':q'' || n.';
 COMMENT ON COLUMN claims.quotes.article_id IS 'clean.articles.article_id.';
@@ -53,7 +56,8 @@ COMMENT ON COLUMN claims.quotes.cue_verb IS 'The attribution cue (said, told, ad
 COMMENT ON COLUMN claims.quotes.speaker_text IS 'Speaker phrase as written ("he", "Ukrainian President Volodymyr Zelensky"); null for carry-over.';
 COMMENT ON COLUMN claims.quotes.speaker_start IS 'Offset of speaker_text in the body.';
 COMMENT ON COLUMN claims.quotes.speaker_end IS 'Offset one past the end of speaker_text.';
-COMMENT ON COLUMN claims.quotes.speaker_name IS 'Normalised speaker: a person''s fullest name in the article after pronoun resolution ("he" -> "Dmitry Medvedev", "Zelensky" -> "Volodymyr Zelensky"), or the organisation/group phrase. Null when unresolved.';
+COMMENT ON COLUMN claims.quotes.speaker_name IS 'Normalised speaker: a person''s fullest name in the article after pronoun resolution ("he" -> "Dmitry Medvedev", "Zelensky" -> "Volodymyr Zelensky"), or the organisation/group phrase. Within a story, forms that differ only by spelling, transliteration, case or apostrophes get one canonical form (the one most articles use, ties to the earliest article); speaker_text keeps the article''s own form. Null when unresolved.';
+COMMENT ON COLUMN claims.quotes.speaker_key IS 'Spelling-insensitive key of speaker_name (case, apostrophes, possessive, British/American spelling and transliteration folded): group by it to count one speaker across stories.';
 COMMENT ON COLUMN claims.quotes.speaker_resolution IS 'How the speaker was found: explicit (named in the frame), pronoun, colon (introduced before a colon), carry_over (previous quote''s speaker), introduced (person named in the previous paragraph), unresolved.';
 COMMENT ON COLUMN claims.quotes.confidence IS 'Rule confidence in [0, 1]: explicit 0.9, pronoun 0.75, colon 0.7, carry-over 0.6, indirect 0.6, unresolved 0.2.';
 COMMENT ON COLUMN claims.quotes.ingest_date IS 'Nightly partition that wrote the row.';

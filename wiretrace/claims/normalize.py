@@ -99,3 +99,44 @@ def content_tokens(text: str) -> list[str]:
         if w and w not in STOPWORDS:
             out.append(w)
     return out
+
+
+def speaker_key(name: str | None) -> str | None:
+    """Spelling-insensitive key of a speaker name: case, apostrophes, possessive 's, British/American
+    spelling and transliteration folded ("Russia’s defence ministry" = "Russia's Defense Ministry")."""
+    if not name:
+        return None
+    return " ".join(fold_name(fold_word(m.group())) for m in TOKEN_RE.finditer(name)) or None
+
+
+def _typographic(text: str) -> str:
+    return text.translate(_APOSTROPHES)
+
+
+def canonicalise_speakers(quotes: list[dict], article_order: dict[str, int]) -> None:
+    """Give every speaker of one story one canonical ``speaker_name`` per spelling-insensitive key.
+
+    The canonical form is the one used by the most articles of the story (typographic apostrophes
+    compared as equal), ties to the earliest article; ``speaker_text`` keeps each article's own form.
+    Sets ``speaker_key`` on every row (in place).
+    """
+    forms: dict[str, dict[str, list]] = {}
+    for q in quotes:
+        key = q["speaker_key"] = speaker_key(q.get("speaker_name"))
+        if key is None:
+            continue
+        form = forms.setdefault(key, {}).setdefault(_typographic(q["speaker_name"]), [set(), None])
+        order = article_order.get(q["article_id"], 0)
+        form[0].add(q["article_id"])
+        if form[1] is None or (order, q["char_start"]) < form[1][0]:
+            form[1] = ((order, q["char_start"]), q["speaker_name"])
+    canonical = {}
+    for key, variants in forms.items():
+        if len(variants) == 1:
+            continue
+        _, (_, surface) = max(variants.values(), key=lambda v: (len(v[0]), [-x for x in v[1][0]]))
+        canonical[key] = surface
+    if canonical:
+        for q in quotes:
+            if q["speaker_key"] in canonical:
+                q["speaker_name"] = canonical[q["speaker_key"]]

@@ -8,6 +8,7 @@ import polars as pl
 
 from wiretrace.claims.align import align_story
 from wiretrace.claims.dates import extract_dates
+from wiretrace.claims.normalize import canonicalise_speakers
 from wiretrace.claims.quantities import extract_quantities
 from wiretrace.claims.quotes import extract_quotes
 from wiretrace.claims.sentences import split_sentences
@@ -18,7 +19,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "quotes": {"quote_id": pl.String, "article_id": pl.String, "sentence_id": pl.String, "quote_text": pl.String,
                "char_start": pl.Int32, "char_end": pl.Int32, "kind": pl.String, "cue_verb": pl.String,
                "speaker_text": pl.String, "speaker_start": pl.Int32, "speaker_end": pl.Int32,
-               "speaker_name": pl.String, "speaker_resolution": pl.String, "confidence": pl.Float64},
+               "speaker_name": pl.String, "speaker_key": pl.String, "speaker_resolution": pl.String,
+               "confidence": pl.Float64},
     "quantities": {"quantity_id": pl.String, "article_id": pl.String, "char_start": pl.Int32,
                    "char_end": pl.Int32, "surface": pl.String, "value": pl.Float64, "unit": pl.String,
                    "qualifier": pl.String, "normalised": pl.String},
@@ -81,6 +83,8 @@ def process_story(task) -> dict[str, list[dict]]:
         out["dates"] += d
         arts[a["article_id"]] = dict(body=body, outlet=a["outlet"], copy_group_id=a["copy_group_id"], order=order)
     ids = set(arts)
+    # one spelling of each speaker per story (defence/Defense), before claims take their claimants
+    canonicalise_speakers(out["quotes"], {a: v["order"] for a, v in arts.items()})
     claims, mentions, conflicts = align_story(
         story_id, arts, [r for r in out["sentences"] if r["article_id"] in ids], out["quotes"],
         out["quantities"], out["dates"])

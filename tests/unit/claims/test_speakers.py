@@ -1,0 +1,61 @@
+"""One spelling per speaker within a story, and one row per speaker in marts.quotes_by_speaker."""
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from wiretrace.claims import extract_claims
+from wiretrace.claims.normalize import canonicalise_speakers, speaker_key
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_speaker_key_folds_spelling_case_and_apostrophes():
+    assert speaker_key("Russia’s defence ministry") == speaker_key("Russia's Defense Ministry")
+    assert speaker_key("Volodymyr Zelensky") == speaker_key("Volodymyr Zelenskyy")
+    assert speaker_key("The Russian Defense Ministry") != speaker_key("Russia's Defense Ministry")
+    assert speaker_key("Ted Cruz") != speaker_key("Ted Lieu")
+
+
+def test_most_articles_win_then_earliest():
+    rows = [dict(article_id=a, char_start=s, speaker_name=n) for a, s, n in [
+        ("a1", 5, "Russia’s defence ministry"), ("a2", 9, "Russia's defence ministry"),
+        ("a3", 1, "Russia's Defense Ministry"), ("a3", 50, "Russia's Defense Ministry"), ("a3", 70, "Joe Biden")]]
+    canonicalise_speakers(rows, {"a1": 0, "a2": 1, "a3": 2})
+    assert [r["speaker_name"] for r in rows[:4]] == ["Russia’s defence ministry"] * 4
+    assert rows[4]["speaker_name"] == "Joe Biden"
+    tie = [dict(article_id="b", char_start=0, speaker_name="the Defense Department"),
+           dict(article_id="a", char_start=0, speaker_name="the Defence Department")]
+    canonicalise_speakers(tie, {"a": 0, "b": 1})
+    assert {r["speaker_name"] for r in tie} == {"the Defence Department"}
+
+
+def test_seed_story_has_one_defence_ministry(seed_result):
+    quotes = seed_result.quotes.filter(pl.col("speaker_text").str.contains("(?i)russia.s defen[cs]e ministry"))
+    assert set(quotes["article_id"]) >= {"000_f1e85874afc97763", "002_e51e31a3faca41e8"}
+    assert quotes["speaker_name"].n_unique() == 1
+    assert quotes["speaker_name"][0].replace("’", "'") == "Russia's defence ministry"
+    assert "Russia's Defense Ministry" in quotes["speaker_text"].to_list()  # the article's own form is kept
+
+
+def test_mart_merges_variants_across_stories():
+    bodies = {"x1": "Russia's Defense Ministry said its forces had taken three villages near the river.",
+              "x2": "Russia’s defence ministry said on Monday that its troops had repelled four attacks overnight."}
+    articles = pl.DataFrame([dict(article_id=a, outlet=a, title="", body=b, published_date=dt.date(2025, 6, 8))
+                             for a, b in bodies.items()])
+    members = pl.DataFrame([dict(article_id="x1", story_id="s1", copy_group_id="g1"),
+                            dict(article_id="x2", story_id="s2", copy_group_id="g2")])
+    res = extract_claims(articles, members)
+    assert res.quotes["speaker_name"].to_list() == ["Russia's Defense Ministry", "Russia’s defence ministry"]
+    con = duckdb.connect(":memory:")
+    con.execute((ROOT / "sql/ddl/40_claims.sql").read_text())
+    con.execute("CREATE SCHEMA stories")
+    con.register("m", members)
+    con.execute("CREATE TABLE stories.members AS SELECT * FROM m")
+    con.register("q", res.quotes.with_columns(pl.lit(dt.date(2025, 6, 8)).alias("ingest_date")))
+    con.execute("INSERT INTO claims.quotes BY NAME SELECT * FROM q")
+    con.execute((ROOT / "sql/marts/claims_views.sql").read_text())
+    rows = con.sql("SELECT speaker_name, quote_count, story_count, name_variants FROM marts.quotes_by_speaker").fetchall()
+    assert len(rows) == 1 and rows[0][1:3] == (2, 2) and len(rows[0][3]) == 2
