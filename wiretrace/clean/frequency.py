@@ -33,9 +33,9 @@ MAX_STORY_KEYS = 32      # stored keys per line; beyond this only the count grow
 MAX_LINE_WORDS = 50      # longer lines are article paragraphs, never tracked
 _POW = np.array([1_000_003 ** k % 2**64 for k in range(SHINGLE)], dtype=np.uint64)
 
+
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_SPACE = re.compile(r"\s+")
 
 LINE_STATS_SCHEMA = {
     "outlet": pl.String,
@@ -55,35 +55,153 @@ def normalise_line(text: str) -> str:
     Only years are folded: folding all digits would make score or price lines of distinct stories
     look identical.
     """
-    return _SPACE.sub(" ", _YEAR.sub("0000", text.lower())).strip(" .:;|•-–—*")
+    low = text.lower()
+    if "19" in low or "20" in low:
+        low = _YEAR.sub("0000", low)
+    return " ".join(low.split()).strip(" .:;|•-–—*")
 
 
 def line_hash(text: str) -> str:
     return xxhash.xxh3_64_hexdigest(normalise_line(text).encode())
 
 
-def story_fingerprint(lines: list[str]) -> frozenset[int]:
-    """Sampled word-5-gram shingle hashes of a document's text (its near-duplicate key).
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads every input bit over the output (uint64, wraps)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
 
-    Token hashes are combined with a rolling polynomial in numpy (one pass, no string joins); the
-    hashes are stable across processes (xxhash of each token), so fingerprints are reproducible.
+
+def _word_char_table() -> np.ndarray:
+    """is-word-character per BMP code point, as ``re``'s ``\\w`` defines it (alphanumeric or '_')."""
+    table = np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+    table[ord("_")] = True
+    table[0xD800:0xE000] = False  # lone surrogates
+    return table
+
+
+_IS_WORD = _word_char_table()
+_P = np.uint64(0x100000001B3)
+_P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=np.uint64)
+    out[0] = 1
+    if n > 1:
+        out[1:] = base
+        out = np.multiply.accumulate(out, dtype=np.uint64)
+    return out
+
+
+_POW_CACHE = {"n": 0, "p": np.empty(0, np.uint64), "inv": np.empty(0, np.uint64)}
+
+
+def _pow_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if _POW_CACHE["n"] < n:
+        m = max(n, 2 * _POW_CACHE["n"], 65_536)
+        _POW_CACHE.update(n=m, p=_powers(_P, m), inv=_powers(_P_INV, m))
+    return _POW_CACHE["p"][:n], _POW_CACHE["inv"][:n]
+
+
+def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, document index) of every ``\\w+`` token of ``texts`` (lowercased), all documents at once.
+
+    The texts' code points get one polynomial prefix hash; a token's hash is the difference of two
+    prefix values rebased to its start (the base is odd, so it has an inverse mod 2**64), then
+    finalised. Stable across processes, machines and library versions (no seeded hash). Astral code
+    points (emoji, rare CJK) count as word characters.
     """
-    tokens = _WORD.findall(" ".join(lines).lower())
-    if not tokens:
-        return frozenset()
-    h = np.fromiter((xxhash.xxh32_intdigest(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
-    if len(tokens) < SHINGLE:
-        return frozenset([int(np.bitwise_xor.reduce(h * _POW[:len(h)]))])
-    n = len(tokens) - SHINGLE + 1
+    joined = "\x00".join(texts).lower()  # NUL is not a word character: tokens never span documents
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not cps.size:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    word = np.ones(cps.size, dtype=bool)
+    bmp = cps < 0x10000
+    word[bmp] = _IS_WORD[cps[bmp]]
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    pw, inv = _pow_tables(cps.size + 1)
+    prefix = np.zeros(cps.size + 1, dtype=np.uint64)
+    np.cumsum(cps.astype(np.uint64) * pw[:cps.size], dtype=np.uint64, out=prefix[1:])
+    hashes = _fmix64((prefix[ends] - prefix[starts]) * inv[starts])
+    doc_start = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # code point offset of each text
+    return hashes, np.searchsorted(doc_start, starts, side="right") - 1
+
+
+def token_hashes(text: str) -> np.ndarray:
+    """64-bit hashes of the ``\\w+`` tokens of one text (see ``_token_hashes_with_doc``)."""
+    return _token_hashes_with_doc([text])[0]
+
+
+FINGERPRINT_CHUNK_CHARS = 2_000_000  # bounds the numpy temporaries (~8 x 8 bytes per character)
+
+
+def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
+    """Sampled word-5-gram shingle hashes of each document's lines (its near-duplicate key).
+
+    Columnar over the whole batch: tokens of all documents are hashed together, 5-gram hashes are a
+    rolling polynomial over the token array (a shingle that spans two documents is dropped), sampled
+    on well-mixed bits (1 in ``SAMPLE_MOD``). A document of fewer than 5 tokens gets one hash of all
+    its tokens; one whose 5-grams all miss the sample keeps its smallest. uint64 arithmetic wraps.
+    """
+    out: list[frozenset[int]] = [frozenset()] * len(docs)
+    start = 0
+    while start < len(docs):
+        stop, size = start, 0
+        while stop < len(docs) and (stop == start or size < FINGERPRINT_CHUNK_CHARS):
+            size += sum(len(x) + 1 for x in docs[stop])
+            stop += 1
+        _fingerprint_chunk(["\n".join(d) for d in docs[start:stop]], out, start)
+        start = stop
+    return out
+
+
+def _fingerprint_chunk(texts: list[str], out: list, offset: int) -> None:
+    h, doc = _token_hashes_with_doc(texts)
+    n_tok = np.bincount(doc, minlength=len(texts)) if doc.size else np.zeros(len(texts), dtype=np.int64)
+    tok_start = np.concatenate(([0], np.cumsum(n_tok)))
+    for i in np.flatnonzero((n_tok > 0) & (n_tok < SHINGLE)):  # short documents: one hash of all tokens
+        part = h[tok_start[i]:tok_start[i + 1]]
+        out[offset + i] = frozenset([int(np.bitwise_xor.reduce(part * _POW[:part.size]))])
+    if h.size < SHINGLE:
+        return
+    n = h.size - SHINGLE + 1
     acc = np.zeros(n, dtype=np.uint64)
-    for k in range(SHINGLE):  # uint64 arithmetic wraps: a cheap polynomial hash of each 5-gram
+    for k in range(SHINGLE):
         acc = acc * np.uint64(1_000_003) + h[k:k + n]
-    sampled = acc[acc % np.uint64(SAMPLE_MOD) == 0]
-    return frozenset(sampled.tolist()) if sampled.size else frozenset([int(acc.min())])
+    acc = _fmix64(acc)
+    sh_doc = doc[:n]
+    valid = sh_doc == doc[SHINGLE - 1:]  # shingles inside one document only
+    keep = valid & (acc % np.uint64(SAMPLE_MOD) == 0)
+    kept_doc, kept = sh_doc[keep], acc[keep]
+    bounds = np.searchsorted(kept_doc, np.arange(len(texts) + 1))
+    # documents whose every 5-gram missed the sample keep their smallest one
+    missed = np.flatnonzero((n_tok >= SHINGLE) & (bounds[1:] == bounds[:-1]))
+    mins = {}
+    if missed.size:
+        vdoc, vacc = sh_doc[valid], acc[valid]
+        for i in missed:
+            mins[i] = int(vacc[vdoc == i].min())
+    kept_list = kept.tolist()
+    for i in np.flatnonzero(n_tok >= SHINGLE):
+        a, b = bounds[i], bounds[i + 1]
+        out[offset + i] = frozenset(kept_list[a:b]) if b > a else frozenset([mins[i]])
+
+
+def story_fingerprint(lines: list[str]) -> frozenset[int]:
+    """One document's fingerprint (see ``story_fingerprints``)."""
+    return story_fingerprints([lines])[0]
 
 
 def story_clusters(fingerprints: list[frozenset[int]]) -> list[int]:
-    """Cluster index per document: union of documents whose fingerprints contain one another."""
+    """Cluster index per document: union of documents whose fingerprints contain one another.
+
+    Shared shingles are found with one sort over all (shingle, document) pairs; only shingles held
+    by 2..``MAX_POSTING`` documents produce pairs.
+    """
     n = len(fingerprints)
     parent = list(range(n))
 
@@ -93,19 +211,25 @@ def story_clusters(fingerprints: list[frozenset[int]]) -> list[int]:
             i = parent[i]
         return i
 
-    postings: dict[int, list[int]] = defaultdict(list)
-    for i, fp in enumerate(fingerprints):
-        for v in fp:
-            postings[v].append(i)
+    sizes = np.fromiter((len(fp) for fp in fingerprints), dtype=np.int64, count=n)
+    if n < 2 or not sizes.sum():
+        return list(range(n))
+    vals = np.fromiter((v for fp in fingerprints for v in fp), dtype=np.uint64, count=int(sizes.sum()))
+    docs = np.repeat(np.arange(n), sizes)
+    order = np.argsort(vals, kind="stable")
+    vals, docs = vals[order], docs[order]
+    starts = np.flatnonzero(np.concatenate(([True], vals[1:] != vals[:-1])))
+    counts = np.diff(np.concatenate((starts, [vals.size])))
     shared: dict[tuple[int, int], int] = defaultdict(int)
-    for docs in postings.values():
-        if len(docs) < 2 or len(docs) > MAX_POSTING:
-            continue
-        for a_i in range(len(docs)):
-            for b_i in range(a_i + 1, len(docs)):
-                shared[(docs[a_i], docs[b_i])] += 1
+    for s, c in zip(starts[(counts >= 2) & (counts <= MAX_POSTING)].tolist(),
+                    counts[(counts >= 2) & (counts <= MAX_POSTING)].tolist()):
+        group = docs[s:s + c].tolist()
+        for a_i in range(c):
+            for b_i in range(a_i + 1, c):
+                a, b = group[a_i], group[b_i]
+                shared[(a, b) if a < b else (b, a)] += 1
     for (a, b), k in shared.items():
-        smaller = min(len(fingerprints[a]), len(fingerprints[b]))
+        smaller = min(sizes[a], sizes[b])
         if smaller and k / smaller >= SAME_STORY_CONTAINMENT:
             ra, rb = find(a), find(b)
             if ra != rb:
@@ -123,75 +247,105 @@ def empty_line_stats() -> pl.DataFrame:
 
 
 class OutletLineCounter:
-    """Counts tonight's line occurrences per outlet over story clusters and merges stored stats."""
+    """Counts tonight's line occurrences per outlet over story clusters and merges stored stats.
+
+    A pure function of (stored stats, tonight's documents): the caller passes the stats as the
+    previous night left them, so a rerun of a night reproduces the same counts and never adds its
+    own documents twice. Tonight's occurrences are collected as flat columns and combined with the
+    stored rows in polars (group, join, list set difference); Python only sees the per-line counts.
+    """
 
     def __init__(self, stored: pl.DataFrame | None):
-        # (outlet, hash) -> [example, n_stories, n_documents, first_seen, last_seen, set(keys)]
-        self.stored: dict[tuple[str, str], list] = {}
-        if stored is not None and stored.height:
-            cols = [c for c in LINE_STATS_SCHEMA if c in stored.columns]
-            for row in stored.select(cols).iter_rows(named=True):
-                self.stored[(row["outlet"], row["line_hash"])] = [
-                    row["example_text"], row["n_stories"], row["n_documents"], row["first_seen"],
-                    row["last_seen"], set(row.get("story_keys") or [])]
-        self.tonight: dict[tuple[str, str], list] = {}
+        self._stored_df = stored.select(list(LINE_STATS_SCHEMA)) if stored is not None and stored.height else None
+        # one entry per (document, distinct line): flat columns, grouped lazily
+        self._occ: dict[str, list] = {"outlet": [], "line_hash": [], "story_key": [], "text": []}
+        self._joined: pl.DataFrame | None = None
+        self._counts: dict[tuple[str, str], int] | None = None
 
-    def add_outlet(self, outlet: str, doc_ids: list[str], doc_lines: list[list[str]]) -> None:
-        """Register one outlet's documents of tonight (lines already markup-free)."""
-        fps = [story_fingerprint(lines) for lines in doc_lines]
+    def add_outlet(self, outlet: str, doc_ids: list[str], doc_lines: list[list[str]],
+                   fingerprints: list[frozenset[int]] | None = None,
+                   line_hashes: list[list[str | None]] | None = None) -> None:
+        """Register one outlet's documents of tonight (lines already markup-free).
+
+        ``fingerprints`` (``story_fingerprints`` of the same lines) and ``line_hashes`` (``line_hash``
+        per line, None for lines not tracked) may be passed when the caller has computed them.
+        """
+        self._joined = self._counts = None
+        fps = fingerprints if fingerprints is not None else story_fingerprints(doc_lines)
         clusters = story_clusters(fps)
         founders: dict[int, int] = {}
         for i, c in enumerate(clusters):
             if c not in founders or doc_ids[i] < doc_ids[founders[c]]:
                 founders[c] = i
         keys = {c: story_key(fps[i], doc_ids[i]) for c, i in founders.items()}
+        occ_hash, occ_key, occ_text = self._occ["line_hash"], self._occ["story_key"], self._occ["text"]
+        n_before = len(occ_hash)
         for i, lines in enumerate(doc_lines):
             key = keys[clusters[i]]
+            hashes = line_hashes[i] if line_hashes is not None else [
+                line_hash(t) if t and len(t.split()) <= MAX_LINE_WORDS else None for t in lines]
             seen = set()
-            for text in lines:
-                if not text or len(text.split()) > MAX_LINE_WORDS:
-                    continue
-                h = line_hash(text)
-                if h in seen:
+            for text, h in zip(lines, hashes):
+                if h is None or h in seen:
                     continue
                 seen.add(h)
-                entry = self.tonight.get((outlet, h))
-                if entry is None:
-                    entry = self.tonight[(outlet, h)] = [text, set(), 0]
-                entry[1].add(key)
-                entry[2] += 1
+                occ_hash.append(h)
+                occ_key.append(key)
+                occ_text.append(text)
+        self._occ["outlet"].extend([outlet] * (len(occ_hash) - n_before))
+
+    def _combined(self) -> pl.DataFrame:
+        """Tonight's lines with their counts after adding tonight's new stories to the stored ones."""
+        if self._joined is not None:
+            return self._joined
+        occ = pl.DataFrame(self._occ, schema={"outlet": pl.String, "line_hash": pl.String,
+                                              "story_key": pl.String, "text": pl.String})
+        tonight = occ.group_by("outlet", "line_hash", maintain_order=True).agg(
+            pl.col("text").first().alias("tonight_text"),
+            pl.col("story_key").unique().alias("tonight_keys"),
+            pl.len().cast(pl.Int64).alias("tonight_docs"))
+        if self._stored_df is not None:
+            tonight = tonight.join(self._stored_df, on=["outlet", "line_hash"], how="left", maintain_order="left")
+        else:
+            tonight = tonight.with_columns(
+                pl.lit(None, pl.String).alias("example_text"), pl.lit(None, pl.Int64).alias("n_stories"),
+                pl.lit(None, pl.Int64).alias("n_documents"), pl.lit(None, pl.Date).alias("first_seen"),
+                pl.lit(None, pl.Date).alias("last_seen"), pl.lit(None, pl.List(pl.String)).alias("story_keys"))
+        old_keys = pl.col("story_keys").fill_null(pl.lit([], pl.List(pl.String)))
+        fresh = pl.col("tonight_keys").list.set_difference(old_keys)
+        self._joined = tonight.with_columns(
+            pl.col("example_text").fill_null(pl.col("tonight_text")),
+            (pl.col("n_stories").fill_null(0) + fresh.list.len().cast(pl.Int64)).alias("n_stories"),
+            (pl.col("n_documents").fill_null(0) + pl.col("tonight_docs")).alias("n_documents"),
+            old_keys.list.concat(fresh).list.sort().list.head(MAX_STORY_KEYS).alias("story_keys"),
+        )
+        return self._joined
 
     def n_stories(self, outlet: str, h: str) -> int:
-        """Distinct stories (stored + tonight's new ones) the line occurs in."""
-        old = self.stored.get((outlet, h))
-        new = self.tonight.get((outlet, h))
-        if old is None:
-            return len(new[1]) if new else 0
-        if new is None:
-            return old[1]
-        return old[1] + len(new[1] - old[5])
+        """Distinct stories (stored + tonight's new ones) the line occurs in (lines of tonight)."""
+        if self._counts is None:
+            j = self._combined()
+            self._counts = dict(zip(zip(j["outlet"].to_list(), j["line_hash"].to_list()), j["n_stories"].to_list()))
+        n = self._counts.get((outlet, h))
+        if n is not None:
+            return n
+        if self._stored_df is None:
+            return 0
+        row = self._stored_df.filter((pl.col("outlet") == outlet) & (pl.col("line_hash") == h))
+        return int(row["n_stories"][0]) if row.height else 0
 
     def merged(self, as_of: date, keep_below_days: int, min_stories: int) -> pl.DataFrame:
         """Stored stats updated with tonight; rare lines not seen for ``keep_below_days`` are dropped."""
-        rows = []
-        for k in set(self.stored) | set(self.tonight):
-            outlet, h = k
-            old, new = self.stored.get(k), self.tonight.get(k)
-            if old is None:
-                ex, keys, ndocs = new
-                rows.append((outlet, h, ex, len(keys), ndocs, as_of, as_of, sorted(keys)[:MAX_STORY_KEYS]))
-                continue
-            ex, n_st, n_docs, first, last, keys = old
-            if new is not None:
-                fresh = new[1] - keys
-                n_st += len(fresh)
-                n_docs += new[2]
-                keys = keys | fresh
-                first = min(first, as_of) if first else as_of
-                last = max(last, as_of) if last else as_of
-            elif n_st < min_stories and last and (as_of - last).days > keep_below_days:
-                continue
-            rows.append((outlet, h, ex, n_st, n_docs, first, last, sorted(keys)[:MAX_STORY_KEYS]))
-        if not rows:
-            return empty_line_stats()
-        return pl.DataFrame(rows, schema=LINE_STATS_SCHEMA, orient="row").sort(["outlet", "line_hash"])
+        night = pl.lit(as_of, pl.Date)
+        seen = self._combined().with_columns(
+            pl.min_horizontal(pl.col("first_seen"), night).alias("first_seen"),
+            pl.max_horizontal(pl.col("last_seen"), night).alias("last_seen"),
+        ).select(list(LINE_STATS_SCHEMA))
+        parts = [seen.cast(LINE_STATS_SCHEMA)]
+        if self._stored_df is not None:
+            untouched = self._stored_df.join(seen.select("outlet", "line_hash"), on=["outlet", "line_hash"], how="anti")
+            stale = ((pl.col("n_stories") < min_stories) & pl.col("last_seen").is_not_null()
+                     & ((night - pl.col("last_seen")).dt.total_days() > keep_below_days))
+            parts.append(untouched.filter(~stale.fill_null(False)).cast(LINE_STATS_SCHEMA))
+        out = pl.concat(parts)
+        return out.sort(["outlet", "line_hash"]) if out.height else empty_line_stats()

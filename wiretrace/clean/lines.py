@@ -30,6 +30,7 @@ from .patterns import PatternSet
 
 _TERMINAL = re.compile(r"[.!?…:;]['\"”’»)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►»+]|\d{1,2}[.)])\s+")
+_LIST_MARKS = frozenset("-–•*·▪►»+ \t")
 _URL_LINE = re.compile(r"^<?(https?://\S+?)>?$")
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
@@ -37,10 +38,17 @@ _TITLE_END = re.compile(r"[,;]$")
 # what a credit appended to a caption looks like in the raw line
 _CREDIT_TAIL = re.compile(r"(?i)(\*\*[^*]+\*\*|__[^_]+__|[/|]|\(|\b(?:photo|image|credit|courtesy|getty|afp|reuters|ap|file|"
                           r"foto|bild|source)\b)[^.!?]*$")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
 
 
-@dataclass
+def count_words(text: str) -> int:
+    n = len(text.split())
+    if n * 12 < len(text) and _CJK.search(text):
+        # scripts written without spaces: count ~2 characters per word
+        n = max(n, len(text) // 2)
+    return n
+
+
+@dataclass(slots=True)
 class Line:
     no: int            # 1-based line number in the source text
     start: int | None  # char offset of the line in raw_text (None for extractor output)
@@ -48,14 +56,15 @@ class Line:
     text: str          # markup-free, trimmed
     heading: bool = False
     status: tuple | None = None  # (reason_code, rule, lifted_as) once removed
+    words: int = -1    # word count of ``text`` (computed once)
+    key: str | None = None  # frequency.line_hash of ``text`` if the line is short enough to be tracked
+    keyword_hit: bool | None = None  # PatternSet.keyword_hits of ``text`` (None: not computed)
 
-    @property
-    def words(self) -> int:
-        n = len(self.text.split())
-        if n * 12 < len(self.text) and _CJK.search(self.text):
-            # scripts written without spaces: count ~2 characters per word
-            n = max(n, len(self.text) // 2)
-        return n
+    def __post_init__(self):
+        if self.words < 0:
+            self.words = count_words(self.text)
+        if self.key is None and self.text and self.words <= MAX_LINE_WORDS:
+            self.key = line_hash(self.text)
 
 
 @dataclass
@@ -99,7 +108,18 @@ def _is_short_furniture(line: Line, max_words: int = 6) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return _WORD.findall(text.translate(_QUOTES).lower())
+    return _WORD.findall(text.lower())  # quotes and dashes are not word characters: no need to fold them
+
+
+def _word_prefix(text: str, n: int = 6) -> str:
+    """The first ``n`` word characters of the lowercased text (tokens joined without separators)."""
+    head = text[:n].lower()
+    if len(head) == n and head.isalnum():  # the common case: the line opens with a word of >= n letters
+        return head
+    head = "".join(_WORD.findall(text[:80].lower()))
+    if len(head) < n:
+        head = "".join(_WORD.findall(text.lower()))
+    return head[:n]
 
 
 def _clean_value(value: str) -> str:
@@ -150,7 +170,10 @@ class LineEngine:
         for i, ln in enumerate(live):
             if ln.status is not None:
                 continue
-            hit = self.patterns.match(_LIST_ITEM.sub("", ln.text, count=1))
+            text = ln.text
+            if text[:1] in _LIST_MARKS or text[:1].isdigit():
+                text = _LIST_ITEM.sub("", text, count=1)
+            hit = self.patterns.match(text, ln.words if text is ln.text else None, ln.keyword_hit)
             if hit is not None:
                 p, m = hit
                 in_head = i < first_sentence
@@ -199,7 +222,9 @@ class LineEngine:
         for ln in live:
             if ln.status is not None or ln.words > MAX_LINE_WORDS:
                 continue
-            n = counter.n_stories(outlet, line_hash(ln.text))
+            if ln.key is None:
+                continue
+            n = counter.n_stories(outlet, ln.key)
             if n >= self.min_stories:
                 ln.status = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
 
@@ -266,7 +291,18 @@ class LineEngine:
         body sentence stays. Plain repeats are left alone (recipes and lists repeat lines legitimately).
         """
         body = [ln for ln in live if ln.status is None]
-        toks = [_tokens(ln.text) if ln.text.count(" ") >= 9 else [] for ln in body]
+        # A caption and the paragraph it repeats share their first 6 tokens, hence their first 6 word
+        # characters: only lines sharing that cheap key with another line are tokenised.
+        groups: dict[str, list[int]] = {}
+        for k, ln in enumerate(body):
+            if ln.text.count(" ") >= 9:
+                groups.setdefault(_word_prefix(ln.text), []).append(k)
+        toks: list[list[str]] = [[] for _ in body]
+        shared = [k for g in groups.values() if len(g) > 1 for k in g]
+        if not shared:
+            return
+        for k in shared:
+            toks[k] = _tokens(body[k].text)
         by_prefix: dict[tuple, list[int]] = {}
         for i, t in enumerate(toks):
             if len(t) >= 10:

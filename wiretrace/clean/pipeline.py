@@ -9,18 +9,21 @@ import multiprocessing as mp
 
 import polars as pl
 
-from .frequency import OutletLineCounter
+from .frequency import OutletLineCounter, story_fingerprints
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
-from .language import detect_language
+from .language import detect_languages
 from .lines import Line, LineEngine, removed_row, split_lines
 from .markup import looks_like_markdown
 from .metadata import date_from_url, normalise_agency, parse_date
-from .patterns import load_patterns
+from .patterns import MAX_PATTERN_WORDS, load_patterns
 
 MIN_STORIES = 3              # distinct stories of one outlet before a recurring line is boilerplate
 RARE_LINE_RETENTION_DAYS = 60
 HTML_TIMEOUT_S = 120         # one page; a page that takes longer becomes a failure row
 POOL_MIN_HTML = 8            # below this many pages a process pool costs more than it saves
+POOL_MIN_TEXT = 6000         # documents: below this, starting worker processes (~1-2 s) costs more than
+                             # the second core saves on the line rules (~1 ms per document)
+SHARDS_PER_WORKER = 1        # one task per worker: each task pays the pickling of its rows once
 
 ARTICLES_SCHEMA = {
     "article_id": pl.String, "document_id": pl.String, "outlet": pl.String, "title": pl.String,
@@ -100,33 +103,108 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
 
     docs: raw.documents columns document_id, outlet, content_type ('text'|'markdown'|'html'), raw_text,
       source_url, title_hint, published_hint (the last three nullable).
-    line_stats: the stored clean.line_stats of earlier nights (or None on the first night).
-    workers: processes for the HTML path (trafilatura is CPU-bound; the text path is single-process).
+    line_stats: the stored clean.line_stats as the previous night left them (or None on the first night).
+      The result is a pure function of (docs, line_stats, as_of): a rerun of a night from the same stored
+      stats gives the same rows and the same updated stats (nothing is counted twice).
+    workers: processes. HTML pages are extracted in a pool of that size (from ``POOL_MIN_HTML`` pages);
+      the line rules run in one process per group of outlets once the night holds ``POOL_MIN_TEXT``
+      documents (outlets are independent for the frequency rule, so the split changes nothing).
     as_of: the night's date, stamped into line_stats first_seen/last_seen (default: today).
     """
     as_of = as_of or date.today()
     workers = max(1, min(workers, os.cpu_count() or 1))
-    patterns = load_patterns(patterns_path)
-    engine = LineEngine(patterns, min_stories=min_stories)
     rows = docs.select("document_id", "outlet", "content_type", "raw_text",
                        *[c for c in ("source_url", "title_hint", "published_hint") if c in docs.columns]
                        ).to_dicts()
+    html_idx = [i for i, r in enumerate(rows) if (r["content_type"] or "").lower() == "html"]
+    extracted = _extract_pages([(rows[i]["raw_text"], rows[i].get("source_url"), html_settings) for i in html_idx],
+                               workers)
+    extracts: dict[int, HtmlExtract | str] = dict(zip(html_idx, extracted))
+    params = dict(as_of=as_of, min_stories=min_stories, html_settings=html_settings, patterns_path=patterns_path)
+    if workers > 1 and len(rows) >= POOL_MIN_TEXT:
+        shards = _outlet_shards(rows, workers * SHARDS_PER_WORKER)
+        if len(shards) > 1:
+            return _clean_sharded(rows, extracts, line_stats, shards, workers, params)
+    return _clean_rows(rows, extracts, line_stats, **params)
 
+
+def _outlet_shards(rows: list[dict], n: int) -> list[list[int]]:
+    """Row indexes split into about ``n`` shards of whole outlets, balanced by characters (greedy)."""
+    by_outlet: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_outlet.setdefault(r["outlet"] or "", []).append(i)
+    weight = {o: sum(len(rows[i]["raw_text"] or "") for i in idxs) + 500 * len(idxs) for o, idxs in by_outlet.items()}
+    shards: list[list[int]] = [[] for _ in range(min(n, len(by_outlet)))]
+    load = [0] * len(shards)
+    for o in sorted(by_outlet, key=lambda o: -weight[o]):
+        k = load.index(min(load))
+        shards[k].extend(by_outlet[o])
+        load[k] += weight[o]
+    return [sorted(s) for s in shards if s]
+
+
+def _shard_job(args) -> CleanResult:
+    rows, extracts, stats, params = args
+    return _clean_rows(rows, extracts, stats, **params)
+
+
+def _clean_sharded(rows, extracts, line_stats, shards, workers, params) -> CleanResult:
+    """Line rules per group of outlets in a process pool; results concatenated in input order."""
+    jobs = []
+    for shard in shards:
+        sub_rows = [rows[i] for i in shard]
+        sub_extracts = {k: extracts[i] for k, i in enumerate(shard) if i in extracts}
+        outlets = {r["outlet"] or "" for r in sub_rows}
+        sub_stats = (line_stats.filter(pl.col("outlet").is_in(list(outlets))) if line_stats is not None
+                     and line_stats.height else None)
+        jobs.append((sub_rows, sub_extracts, sub_stats, params))
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        parts = list(pool.map(_shard_job, jobs))
+    # stored lines of outlets absent tonight: carried over (with the same retention rule)
+    tonight_outlets = {r["outlet"] or "" for r in rows}
+    stats_parts = [p.line_stats for p in parts]
+    if line_stats is not None and line_stats.height:
+        absent = line_stats.filter(~pl.col("outlet").is_in(list(tonight_outlets)))
+        if absent.height:
+            stats_parts.append(OutletLineCounter(absent).merged(params["as_of"], RARE_LINE_RETENTION_DAYS,
+                                                                params["min_stories"]))
+    order = {r["document_id"]: i for i, r in enumerate(rows)}
+
+    def in_input_order(frames: list[pl.DataFrame], id_col: str) -> pl.DataFrame:
+        df = pl.concat(frames)
+        if not df.height:
+            return df
+        pos = df[id_col].replace_strict(order, return_dtype=pl.Int64, default=None)
+        return df.with_columns(pos.alias("_pos")).sort("_pos", maintain_order=True).drop("_pos")
+
+    stats = pl.concat(stats_parts)
+    return CleanResult(
+        articles=in_input_order([p.articles for p in parts], "document_id"),
+        removed_lines=in_input_order([p.removed_lines for p in parts], "article_id"),
+        failures=in_input_order([p.failures for p in parts], "document_id"),
+        line_stats=stats.sort(["outlet", "line_hash"]) if stats.height else stats,
+    )
+
+
+def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | None, *, as_of: date,
+                min_stories: int, html_settings: dict | None, patterns_path: str | None) -> CleanResult:
+    """The line rules over rows whose HTML (if any) is already extracted (``extracts``: row index →
+    HtmlExtract or a failure reason)."""
+    patterns = load_patterns(patterns_path)
+    engine = LineEngine(patterns, min_stories=min_stories)
     failures: list[dict] = []
     prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
-    html_idx = [i for i, r in enumerate(rows) if (r["content_type"] or "").lower() == "html"]
-    extracts = _extract_pages([(rows[i]["raw_text"], rows[i].get("source_url"), html_settings) for i in html_idx],
-                              workers)
-    for i, ex in zip(html_idx, extracts):
-        if isinstance(ex, str):
-            failures.append({"document_id": rows[i]["document_id"], "outlet": rows[i]["outlet"], "reason": ex})
-            continue
-        lines = split_lines(ex.text, markdown=False)
-        for ln in lines:
-            ln.start = None  # offsets into trafilatura's output, not into the HTML
-        prepared[i] = (lines, ex)
     for i, r in enumerate(rows):
-        if i in prepared or (r["content_type"] or "").lower() == "html":
+        ex = extracts.get(i)
+        if isinstance(ex, str):
+            failures.append({"document_id": r["document_id"], "outlet": r["outlet"], "reason": ex})
+            continue
+        if ex is not None:
+            lines = split_lines(ex.text, markdown=False)
+            for ln in lines:
+                ln.start = None  # offsets into trafilatura's output, not into the HTML
+            prepared[i] = (lines, ex)
             continue
         raw = r["raw_text"]
         if raw is None or not raw.strip():
@@ -135,17 +213,26 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
         md = (r["content_type"] or "").lower() == "markdown" or looks_like_markdown(raw)
         prepared[i] = (split_lines(raw, markdown=md), None)
 
+    order = sorted(prepared)
+    short = [ln for i in order for ln in prepared[i][0] if ln.words <= MAX_PATTERN_WORDS]
+    for ln, hit in zip(short, patterns.keyword_hits([ln.text for ln in short])):
+        ln.keyword_hit = hit
+
     # per-outlet line frequency over distinct stories (tonight + stored nights)
     counter = OutletLineCounter(line_stats)
+    fingerprints = dict(zip(order, story_fingerprints([[ln.text for ln in prepared[i][0]] for i in order])))
     by_outlet: dict[str, list[int]] = {}
-    for i in prepared:
+    for i in order:
         by_outlet.setdefault(rows[i]["outlet"] or "", []).append(i)
     for outlet, idxs in by_outlet.items():
         counter.add_outlet(outlet, [rows[i]["document_id"] for i in idxs],
-                           [[ln.text for ln in prepared[i][0]] for i in idxs])
+                           [[ln.text for ln in prepared[i][0]] for i in idxs],
+                           fingerprints=[fingerprints[i] for i in idxs],
+                           line_hashes=[[ln.key for ln in prepared[i][0]] for i in idxs])
 
     articles, removed = [], []
-    for i in sorted(prepared):
+    extractor_rule = None
+    for i in order:
         r = rows[i]
         lines, ex = prepared[i]
         known_title = ex.title if ex else None
@@ -154,11 +241,12 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
         for ln in res.removed:
             removed.append({"article_id": doc_id, **removed_row(ln)})
         if ex is not None:
+            if extractor_rule is None:
+                extractor_rule = "trafilatura " + " ".join(
+                    f"{k}={v}" for k, v in {**TRAFILATURA_SETTINGS, **(html_settings or {})}.items())
             removed.append({"article_id": doc_id, "line_no": None, "char_start": None,
                             "text": "<page markup, navigation and chrome>", "reason_code": "html_extractor",
-                            "rule": "trafilatura " + " ".join(f"{k}={v}" for k, v in
-                                                              {**TRAFILATURA_SETTINGS, **(html_settings or {})}.items())
-                                    + f": kept {len(ex.text)} of {len(r['raw_text'])} chars",
+                            "rule": extractor_rule + f": kept {len(ex.text)} of {len(r['raw_text'])} chars",
                             "lifted_as": None})
         body = "\n\n".join(ln.text for ln in res.body_lines)
         if not body.strip():
@@ -166,16 +254,22 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
                              "reason": f"no body text left after cleaning ({len(res.removed)} lines removed)"})
             continue
         articles.append(_article_row(r, res, ex, body))
+    for art, (lang, conf) in zip(articles, detect_languages([a["body"] for a in articles])):
+        art["language"], art["language_confidence"] = lang, conf
 
     return CleanResult(
-        articles=pl.DataFrame(articles, schema=ARTICLES_SCHEMA, orient="row") if articles
-        else pl.DataFrame(schema=ARTICLES_SCHEMA),
-        removed_lines=pl.DataFrame(removed, schema=REMOVED_SCHEMA, orient="row") if removed
-        else pl.DataFrame(schema=REMOVED_SCHEMA),
-        failures=pl.DataFrame(failures, schema=FAILURES_SCHEMA, orient="row") if failures
-        else pl.DataFrame(schema=FAILURES_SCHEMA),
+        articles=_frame(articles, ARTICLES_SCHEMA),
+        removed_lines=_frame(removed, REMOVED_SCHEMA),
+        failures=_frame(failures, FAILURES_SCHEMA),
         line_stats=counter.merged(as_of, RARE_LINE_RETENTION_DAYS, min_stories),
     )
+
+
+def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
+    """Rows → DataFrame, built column by column (much faster than row-wise construction)."""
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame({c: [r[c] for r in rows] for c in schema}, schema=schema)
 
 
 def _article_row(r: dict, res, ex: HtmlExtract | None, body: str) -> dict:
@@ -197,7 +291,6 @@ def _article_row(r: dict, res, ex: HtmlExtract | None, body: str) -> dict:
     wire = meta.get("wire_credit") or normalise_agency(byline)
     title = meta.get("title") or (ex.title if ex else None) or r.get("title_hint")
     dek = meta.get("dek") or (ex.description if ex and ex.description and ex.description[:60] not in body else None)
-    lang, conf = detect_language(body)
     raw_chars = len(r["raw_text"]) or 1
     return {
         "article_id": r["document_id"], "document_id": r["document_id"], "outlet": r["outlet"],
@@ -207,6 +300,6 @@ def _article_row(r: dict, res, ex: HtmlExtract | None, body: str) -> dict:
         "canonical_url": meta.get("canonical_url") or (ex.url if ex else None),
         "upstream_source": meta.get("upstream_source"),
         "section": meta.get("section") or (ex.section if ex else None),
-        "language": lang, "language_confidence": conf, "body_chars": len(body),
+        "language": None, "language_confidence": None, "body_chars": len(body),  # set for the batch
         "kept_share": round(min(1.0, len(body) / raw_chars), 6),
     }
