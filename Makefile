@@ -55,5 +55,9 @@ bench-claims: $(STAMP)
 docs: $(STAMP)
 	$(PY) scripts/gen_data_dictionary.py
 
+## make export: every marts view as Parquet and CSV by publication date, with the data dictionary (data/exports)
+export: $(STAMP)
+	$(PY) -m wiretrace.export
+
 clean-state:
 	rm -rf history storage schedules logs .telemetry .nux data/warehouse.duckdb data/warehouse.duckdb.wal data/analytics.duckdb
