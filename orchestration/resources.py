@@ -17,7 +17,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connection(self):
-        con = warehouse.connect(self.path, lock_wait_seconds=self.lock_wait_seconds)
+        try:
+            con = warehouse.connect(self.path, lock_wait_seconds=self.lock_wait_seconds)
+        except warehouse.WarehouseLockedError as exc:
+            # A dagster Failure shows the sentence (holder, what to do) as the step's error, instead of
+            # "Error occurred while executing op" over a stack trace; retries stay allowed (run retries).
+            raise dg.Failure(description=str(exc), metadata={"warehouse": self.path,
+                                                             "lock wait (s)": self.lock_wait_seconds},
+                             allow_retries=True) from exc
         try:
             warehouse.ensure_schema(con)
             yield con
