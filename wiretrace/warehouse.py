@@ -89,26 +89,41 @@ def migration_files() -> list[Path]:
     return sorted((SQL_DIR / "migrations").glob("*.sql"))
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create every schema and table, then apply pending migrations; returns the migrations applied.
+# Created before anything else: it says which migrations an existing warehouse still needs.
+_MIGRATIONS_TABLE = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL);
+"""
 
-    DDL files are idempotent (CREATE ... IF NOT EXISTS) and describe the current version; migration
-    files bring a warehouse written by an earlier version up to it and are recorded once applied.
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring the warehouse to the current schema; returns the migrations recorded by this call.
+
+    DDL files are idempotent (CREATE ... IF NOT EXISTS, COMMENT ON) and describe the current version.
+    A warehouse written by an earlier version first gets its pending migrations (sql/migrations/, in
+    order): the DDL's COMMENT ON COLUMN and views name today's columns and would fail on older tables.
+    A new warehouse is created by the DDL alone, which already contains every migration: they are
+    recorded without running (they ALTER tables that the DDL creates in their final shape).
     """
     applied: list[str] = []
     with transaction(con):
-        for ddl in ddl_files():
-            con.execute(ddl.read_text(encoding="utf-8"))
+        existing = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name <> 'meta'").fetchone()[0]
+        con.execute(_MIGRATIONS_TABLE)
         done = {row[0] for row in con.execute("SELECT version FROM meta.schema_migrations").fetchall()}
         for migration in migration_files():
             version = migration.stem
             if version in done:
                 continue
-            con.execute(migration.read_text(encoding="utf-8"))
+            if existing:
+                con.execute(migration.read_text(encoding="utf-8"))
             con.execute(
                 "INSERT INTO meta.schema_migrations (version, applied_at) VALUES (?, now())", [version]
             )
             applied.append(version)
+        for ddl in ddl_files():
+            con.execute(ddl.read_text(encoding="utf-8"))
     return applied
 
 
