@@ -113,13 +113,19 @@ def _tokens(text: str) -> list[str]:
 
 def _word_prefix(text: str, n: int = 6) -> str:
     """The first ``n`` word characters of the lowercased text (tokens joined without separators)."""
-    head = text[:n].lower()
-    if len(head) == n and head.isalnum():  # the common case: the line opens with a word of >= n letters
+    head = text[:4 * n].lower().replace(" ", "")[:n]
+    if len(head) == n and head.isalnum():  # the common case: letters and spaces only up to there
         return head
     head = "".join(_WORD.findall(text[:80].lower()))
     if len(head) < n:
         head = "".join(_WORD.findall(text.lower()))
     return head[:n]
+
+
+def _url_key(url: str) -> str:
+    """A URL without scheme, 'www.', query, fragment and trailing slash (for equality tests)."""
+    u = re.sub(r"^https?://(?:www\.)?", "", url.strip().lower())
+    return re.split(r"[?#]", u, maxsplit=1)[0].rstrip("/")
 
 
 def _clean_value(value: str) -> str:
@@ -135,7 +141,18 @@ class LineEngine:
 
     # ------------------------------------------------------------------ entry point
     def run(self, lines: list[Line], *, outlet: str | None = None, counter=None,
-            known_title: str | None = None) -> LineResult:
+            known_title: str | None = None, shape_rules: bool = True,
+            known_urls: tuple[str | None, ...] = ()) -> LineResult:
+        """Classify one document's lines.
+
+        shape_rules: the head block's shape rules (one-to-four word labels lifted as section, short
+        unpunctuated lines removed as edge furniture). For raw text dumps, where menus and labels
+        sit above the article. An HTML extractor's output has had its layout analysed already: there
+        these rules removed article lines 17 times for 5 boilerplate lines on AEB, so the HTML path
+        turns them off (patterns, frequency, captions and the title/date/dek lifts still run).
+        known_urls: the document's own URLs (source, canonical): a line that is only one of them is
+        the page's address printed by its template (print views), lifted as canonical_url.
+        """
         meta: dict = {}
         for ln in lines:
             if not ln.text:
@@ -145,10 +162,12 @@ class LineEngine:
         last_sentence = max((i for i, ln in enumerate(live) if is_sentence_like(ln)), default=-1)
 
         self._patterns(live, first_sentence, last_sentence, meta)
+        if known_urls:
+            self._own_url(live, known_urls, meta)
         if counter is not None and outlet is not None:
             self._frequency(live, outlet, counter)
         self._captions(live)  # before the head rules: a caption under the title is not a dek
-        self._head(live, meta, known_title)
+        self._head(live, meta, known_title, shape_rules)
         if self.tail_shape:
             self._tail(live)
         # By default no generic tail-shape rule: on AEB extractor dumps it removed 4 leaked lines but 22 article
@@ -208,6 +227,14 @@ class LineEngine:
             else:
                 ln.status = ("pattern", f"pattern:{p.id}", None)
 
+    def _own_url(self, live: list[Line], known_urls: tuple[str | None, ...], meta: dict) -> None:
+        own = {_url_key(u) for u in known_urls if u}
+        for ln in live:
+            if ln.status is None and ln.words == 1:
+                m = _URL_LINE.match(ln.text)
+                if m and _url_key(m.group(1)) in own:
+                    self._lift(ln, "page_url_line", "canonical_url", m.group(1), meta)
+
     def _url_after(self, live: list[Line], i: int) -> str | None:
         """'Original url:' with the URL on the next line: lift that line too."""
         if i + 1 < len(live):
@@ -228,7 +255,7 @@ class LineEngine:
             if n >= self.min_stories:
                 ln.status = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
 
-    def _head(self, live: list[Line], meta: dict, known_title: str | None) -> None:
+    def _head(self, live: list[Line], meta: dict, known_title: str | None, shape_rules: bool = True) -> None:
         """Lift metadata from the head block (lines before the first prose paragraph)."""
         head = []
         for ln in live:
@@ -261,6 +288,8 @@ class LineEngine:
             if (title_idx is not None and idx == title_idx + 1 and "dek" not in meta
                     and 6 <= len(text.split()) <= 60 and not ln.heading):
                 self._lift(ln, "head:line_after_title", "dek", text, meta)
+                continue
+            if not shape_rules:
                 continue
             if len(text.split()) <= 4 and "section" not in meta and not re.search(r"\d", text):
                 # a one-to-four word label above the title or in the head's bullet list

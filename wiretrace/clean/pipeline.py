@@ -236,7 +236,8 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
         r = rows[i]
         lines, ex = prepared[i]
         known_title = ex.title if ex else None
-        res = engine.run(lines, outlet=r["outlet"] or "", counter=counter, known_title=known_title)
+        res = engine.run(lines, outlet=r["outlet"] or "", counter=counter, known_title=known_title,
+                         shape_rules=ex is None, known_urls=(r.get("source_url"), ex.url if ex else None))
         doc_id = r["document_id"]
         for ln in res.removed:
             removed.append({"article_id": doc_id, **removed_row(ln)})
