@@ -1,0 +1,158 @@
+"""The text path's fast machinery must give the same answers as the slow reference it replaces."""
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from wiretrace.clean import clean_documents
+from wiretrace.clean import pipeline
+from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
+from wiretrace.clean.language import detect_language_reference, detect_languages
+from wiretrace.clean.lines import split_lines
+from wiretrace.clean.patterns import load_patterns
+
+SEEDS = Path("/work/shared/seeds")
+ECB = Path("/work/shared/corpora/ecbplus/dev.jsonl")
+
+SAMPLES = [
+    "The council met on Tuesday to discuss the new budget for schools and a bridge over the river.",
+    "Le conseil municipal s'est réuni mardi pour discuter du nouveau budget des écoles et d'un pont.",
+    "Der Stadtrat traf sich am Dienstag, um über den neuen Haushalt für Schulen und eine Brücke zu beraten.",
+    "El concejo se reunió el martes para discutir el nuevo presupuesto para escuelas y un puente.",
+    "Городской совет собрался во вторник, чтобы обсудить новый бюджет школ и мост через реку.",
+    "市议会周二开会讨论学校的新预算和一座跨河大桥。", "시의회는 화요일에 학교 예산과 다리 건설을 논의했다.",
+    "ALL CAPS HEADLINE ABOUT THE BUDGET VOTE", "a", "12345 !!!", "", "   ", None,
+]
+
+
+def _ecb_texts(n: int = 60) -> list[str]:
+    if not ECB.exists():
+        return []
+    with ECB.open() as f:
+        return [json.loads(line)["text"] for _, line in zip(range(n), f)]
+
+
+def test_batch_language_detection_equals_py3langid():
+    texts = SAMPLES + _ecb_texts()
+    got = detect_languages(texts)
+    for text, (lang, prob) in zip(texts, got):
+        ref_lang, ref_prob = detect_language_reference(text) if text else (None, None)
+        assert lang == ref_lang, text
+        assert (prob is None) == (ref_prob is None)
+        if prob is not None:
+            assert abs(prob - ref_prob) < 1e-3
+
+
+def _corpus_lines() -> list[str]:
+    lines = []
+    for p in sorted(SEEDS.glob("*")):
+        if p.suffix in (".txt", ".md"):
+            lines += [ln.text for ln in split_lines(p.read_text(encoding="utf-8"), markdown=True)]
+    for t in _ecb_texts(200):
+        lines += [ln.text for ln in split_lines(t, markdown=False)]
+    lines += ["Leave a Reply", "Follow us on Facebook and Twitter", "© 2025 Example Ltd. All rights reserved.",
+              "The minister spoke. (AFP / Getty Images)", "Photo: Reuters", "Reporting by Jane Doe; Editing by Tom",
+              "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik", "jane@example.com",
+              "Sign up for our newsletter", "Click here to subscribe", "business.Click To Tweet",
+              "We may earn a commission from links on this page.", "ⓒ Entermedia. 무단전재 및 재배포 금지",
+              "Get Motor Cycle Monthly delivered through your letterbox every month.",
+              "This copy is for your personal, non-commercial use only.", "Updated at 1:23 p.m."]
+    return lines
+
+
+def test_keyword_gate_never_changes_a_pattern_match():
+    ps = load_patterns()
+    lines = _corpus_lines()
+    hits = ps.keyword_hits(lines)
+    matched = 0
+    for line, hit in zip(lines, hits):
+        ref = ps.match_ungated(line)
+        for got in (ps.match(line), ps.match(line, keyword_hit=hit)):
+            assert (got is None) == (ref is None), line
+            if got is not None:
+                assert got[0].id == ref[0].id, line
+        matched += ref is not None
+    assert matched >= 15  # the examples above do match
+
+
+def test_every_pattern_is_anchored_or_keyword_gated_by_its_own_literals():
+    for p in load_patterns().patterns:
+        assert p.regex.pattern.startswith("^"), p.id  # the anchored alternation relies on it
+        assert all(k == k.lower() for k in p.needs), p.id
+
+
+def test_token_hashes_follow_word_tokens():
+    text = "Héllo, wörld! The world's 2 biggest_cities; héllo again. 東京 and Ünïcode"
+    tokens = _WORD.findall(text.lower())
+    hashes = token_hashes(text).tolist()
+    assert len(hashes) == len(tokens)
+    by_token = {}
+    for tok, h in zip(tokens, hashes):
+        assert by_token.setdefault(tok, h) == h
+    assert len(set(by_token.values())) == len(by_token)
+
+
+def test_batched_fingerprints_equal_one_by_one():
+    rng = random.Random(3)
+    docs = [[" ".join(rng.choice(["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta"]) for _ in range(n))]
+            for n in (0, 1, 3, 4, 5, 6, 40, 400)] + [[""], [], ["a b"]]
+    assert story_fingerprints(docs) == [story_fingerprint(d) for d in docs]
+    assert story_fingerprint([]) == frozenset()
+
+
+def _night(n_outlets: int, per_outlet: int, seed: int) -> pl.DataFrame:
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(3000)]
+    rows = []
+    for o in range(n_outlets):
+        footer = [f"Outlet {o} newsletter every weekday", f"Advertise with outlet {o} | Careers"]
+        for d in range(per_outlet):
+            body = [" ".join(rng.choice(vocab) for _ in range(20)).capitalize() + "." for _ in range(5)]
+            rows.append({"document_id": f"o{o}d{d}", "outlet": f"outlet{o}", "content_type": "text",
+                         "raw_text": "\n\n".join(body + footer), "source_url": None, "title_hint": None,
+                         "published_hint": None})
+    return pl.DataFrame(rows)
+
+
+def test_outlet_shards_in_a_pool_give_the_same_result(monkeypatch):
+    night1 = _night(6, 4, 1)
+    stats = clean_documents(night1, as_of=date(2025, 1, 1)).line_stats
+    # a stored outlet that has no documents tonight must be carried over by the sharded path too
+    night2 = _night(5, 4, 2).with_columns(pl.col("document_id") + "_n2")
+    single = clean_documents(night2, stats, as_of=date(2025, 1, 2), workers=1)
+    monkeypatch.setattr(pipeline, "POOL_MIN_TEXT", 1)
+    pooled = clean_documents(night2, stats, as_of=date(2025, 1, 2), workers=2)
+    for name in ("articles", "removed_lines", "failures", "line_stats"):
+        assert getattr(pooled, name).equals(getattr(single, name)), name
+    assert single.removed_lines.filter(pl.col("reason_code") == "frequency").height > 0
+    assert "outlet5" in set(single.line_stats["outlet"])
+
+
+def test_rerun_of_a_night_from_the_same_stored_stats_is_identical():
+    night1 = clean_documents(_night(3, 4, 5), as_of=date(2025, 1, 1))
+    docs2 = _night(3, 4, 6).with_columns(pl.col("document_id") + "_n2")
+    first = clean_documents(docs2, night1.line_stats, as_of=date(2025, 1, 2))
+    again = clean_documents(docs2, night1.line_stats, as_of=date(2025, 1, 2))
+    assert first.line_stats.equals(again.line_stats)
+    assert first.removed_lines.equals(again.removed_lines)
+    footer = first.line_stats.filter(pl.col("example_text") == "Outlet 0 newsletter every weekday").to_dicts()[0]
+    assert footer["n_documents"] == 8 and footer["n_stories"] == 8
+
+
+@pytest.mark.parametrize("line,own", [("https://example.com/2025/06/08/budget/", True),
+                                      ("<http://www.example.com/2025/06/08/budget>", True),
+                                      ("https://example.com/other-story", False)])
+def test_line_with_the_page_own_url_is_lifted(line, own):
+    prose = "The council met on Tuesday to discuss the new budget, which includes funds for schools and roads."
+    docs = pl.DataFrame([{"document_id": "d", "outlet": "o", "content_type": "text",
+                          "raw_text": "\n\n".join([prose, prose.replace("Tuesday", "Monday"), line]),
+                          "source_url": "https://example.com/2025/06/08/budget", "title_hint": None,
+                          "published_hint": None}])
+    res = clean_documents(docs)
+    lifted = res.removed_lines.filter(pl.col("rule") == "page_url_line")
+    assert lifted.height == (1 if own else 0)
+    assert (line.strip("<>") in res.articles["body"][0]) is not own
