@@ -42,7 +42,7 @@ COMMENT ON COLUMN clean.articles.wire_credit IS 'Normalised news agency credited
 COMMENT ON COLUMN clean.articles.canonical_url IS 'Original/canonical URL: "Original url:" lines, HTML canonical link, else null.';
 COMMENT ON COLUMN clean.articles.upstream_source IS 'Where a re-publisher says the text came from ("Source of information and images X", "SOURCE: X").';
 COMMENT ON COLUMN clean.articles.section IS 'Section/category label of the outlet (e.g. "World News").';
-COMMENT ON COLUMN clean.articles.language IS 'ISO 639-1 language of body (py3langid on its first 1,000 characters).';
+COMMENT ON COLUMN clean.articles.language IS 'ISO 639-1 language of body (py3langid model on its first 400 characters).';
 COMMENT ON COLUMN clean.articles.language_confidence IS 'py3langid normalised probability of language, 0..1.';
 COMMENT ON COLUMN clean.articles.body_chars IS 'Length of body in characters.';
 COMMENT ON COLUMN clean.articles.kept_share IS 'body_chars / raw_text characters. Text/markdown: typically 0.5-1; HTML: small (markup counts in the denominator).';
@@ -88,10 +88,10 @@ COMMENT ON COLUMN clean.line_stats.outlet IS 'Outlet the line was seen in.';
 COMMENT ON COLUMN clean.line_stats.line_hash IS 'xxh3-64 hex of the normalised line (lower case, years folded to 0000, white space collapsed).';
 COMMENT ON COLUMN clean.line_stats.example_text IS 'The line as first seen.';
 COMMENT ON COLUMN clean.line_stats.n_stories IS 'Distinct stories (near-duplicate clusters of sampled word 5-gram shingles) of the outlet containing the line.';
-COMMENT ON COLUMN clean.line_stats.n_documents IS 'Documents of the outlet containing the line (copies counted).';
+COMMENT ON COLUMN clean.line_stats.n_documents IS 'Documents of the outlet containing the line, summed over nights (copies counted). Each night''s partition is a full snapshot computed from the previous night''s: a rerun of a night starts from the same snapshot, so it does not add its documents twice; a document ingested again on a later night counts again.';
 COMMENT ON COLUMN clean.line_stats.first_seen IS 'Night the line was first seen.';
 COMMENT ON COLUMN clean.line_stats.last_seen IS 'Night the line was last seen.';
-COMMENT ON COLUMN clean.line_stats.story_keys IS 'Up to 32 story keys already counted in n_stories, so a story seen again on a later night (or a rerun) is not counted twice.';
+COMMENT ON COLUMN clean.line_stats.story_keys IS 'Up to 32 story keys already counted in n_stories, so a story seen again on a later night is not counted twice (key: smallest sampled shingle hash of the story''s founding document).';
 COMMENT ON COLUMN clean.line_stats.ingest_date IS 'Nightly partition that wrote this state.';
 COMMENT ON COLUMN clean.line_stats.run_id IS 'Dagster run that wrote the row.';
 
