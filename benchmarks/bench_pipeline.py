@@ -1,0 +1,584 @@
+"""Pipeline benchmark: every stage and the whole nightly job on synthetic nights of 10k / 100k / 1M articles.
+
+Run: ``.venv/bin/python -m benchmarks.bench_pipeline [--sizes 10k,100k] [--history-nights 2]
+[--html-share 0.25] [--skip-job] [--profile]``. ``make bench-pipeline`` runs the default (10k).
+The million-article target (plain text, as the issue defines it):
+``.venv/bin/python -m benchmarks.bench_pipeline --sizes 1m --html-share 0 --history-nights 0``.
+Prints a table and writes ``benchmarks/results/pipeline.json`` and ``benchmarks/results/pipeline.md``
+(one section per size; a later run replaces the sections of the sizes it ran and keeps the others).
+
+What is measured, per size N (corpus: benchmarks/corpus.py, one night of N articles + history nights):
+* stages, each in a fresh child process on the last night's articles with no history:
+  clean (``clean_documents``, 2 workers), stories (``assign_night`` + ``apply_night`` + ``merge_pass``,
+  as the asset runs them, with phase timers: copy groups / story clustering / output rows / merge),
+  claims (``extract_claims``, 2 workers). Rate = input articles / wall seconds of the call.
+* references, same run, same machine, so every figure is also a ratio:
+  HTML: trafilatura alone (``trafilatura.extract`` over a 2-process pool) vs our cleaner on the same pages;
+  copies: datasketch end-to-end (word 4-gram shingles, ``MinHash.update_batch`` 128 perms, MinHashLSH with
+  our banding 64x2, query + union-find) vs our copy-group phase;
+  stories: scikit-learn TF-IDF + AgglomerativeClustering(linkage='average', cosine distances, threshold
+  1-0.225) vs our whole story stage on the same subsample (average link is quadratic: capped sample).
+* the nightly job (Dagster ``execute_in_process``, temp warehouse, JSON Lines inbox): end-to-end wall,
+  per-step seconds, warehouse size; and the incremental night: the same last night on top of the history
+  nights vs on an empty warehouse (ratio target <= 1.5).
+* peak RSS: the child's process tree (pool workers included), summed, sampled every 0.2 s with psutil.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"clean_html_pages_per_s": 100.0, "copy_vs_datasketch": 5.0, "incremental_ratio": 1.5,
+           "million_minutes": 30.0, "million_rss_gb": 8.0}
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if text[-1:] in "km" else text) * mult)
+
+
+def size_label(n: int) -> str:
+    return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+# ------------------------------------------------------------------------ child processes and RSS
+def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None) -> dict:
+    """Run one measured step in a fresh interpreter; return its JSON result plus the tree's peak RSS."""
+    import psutil
+
+    out = workdir / f"{step}.{int(time.time() * 1000)}.json"
+    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_pipeline", "--child", step,
+                             "--child-args", json.dumps(args), "--child-out", str(out)], cwd=ROOT, env=env)
+    peak = 0
+    started = time.perf_counter()
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        total = 0
+        with contextlib.suppress(psutil.Error):
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+        peak = max(peak, total)
+        if timeout and time.perf_counter() - started > timeout:
+            proc.kill()
+            raise TimeoutError(f"{step} exceeded {timeout}s")
+        time.sleep(0.2)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark step {step} failed with exit code {proc.returncode}")
+    result = json.loads(out.read_text())
+    out.unlink()
+    result["peak_rss_mb"] = round(peak / 2**20, 1)
+    return result
+
+
+class PhaseTimer:
+    """Wraps named functions of a module (or methods of a class) with wall-clock timers.
+
+    Only the outermost timed call counts: a timed function called inside another is part of the outer
+    one's time, so the phases add up without double counting.
+    """
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._depth = 0
+        self._undo: list = []
+
+    def wrap(self, owner, name: str, label: str | None = None) -> None:
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+        label = label or name
+        timer = self
+
+        def timed(*a, **kw):
+            if timer._depth:
+                return original(*a, **kw)
+            timer._depth += 1
+            t = time.perf_counter()
+            try:
+                return original(*a, **kw)
+            finally:
+                timer._depth -= 1
+                timer.seconds[label] = timer.seconds.get(label, 0.0) + time.perf_counter() - t
+                timer.calls[label] = timer.calls.get(label, 0) + 1
+
+        setattr(owner, name, timed)
+        self._undo.append((owner, name, original))
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
+
+
+def _profile_top(profiler, n: int = 15) -> list[dict]:
+    import pstats
+
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+        rows.append({"function": f"{Path(filename).name}:{line}({func})", "calls": nc,
+                     "tottime_s": round(tt, 3), "cumtime_s": round(ct, 3)})
+    return sorted(rows, key=lambda r: r["tottime_s"], reverse=True)[:n]
+
+
+# ------------------------------------------------------------------------ child steps
+def step_generate(args: dict) -> dict:
+    from benchmarks.corpus import CorpusShape, generate_parallel
+
+    t = time.perf_counter()
+    corpus = generate_parallel(args["n"], args["nights"], start=date.fromisoformat(args["start"]),
+                               shape=CorpusShape(html_share=args["html_share"]), workers=2)
+    corpus.write_parquet(args["corpus"])
+    return {"seconds": time.perf_counter() - t, "articles": corpus.height,
+            "per_night": {str(k): v for k, v in corpus.group_by("night").len().sort("night").rows()},
+            "html": int((corpus["content_type"] == "html").sum()),
+            "copy_kinds": dict(corpus.group_by("copy_kind").len().rows()),
+            "mean_chars": round(float(corpus["raw_text"].str.len_chars().mean()), 0)}
+
+
+def _night_docs(path: str, night: str, limit: int | None = None, html_only: bool = False):
+    import polars as pl
+
+    frame = pl.scan_parquet(path).filter(pl.col("night") == date.fromisoformat(night))
+    if html_only:
+        frame = frame.filter(pl.col("content_type") == "html")
+    if limit:
+        frame = frame.head(limit)
+    return frame.collect()
+
+
+def _maybe_profile(args: dict):
+    if not args.get("profile"):
+        return None
+    import cProfile
+
+    prof = cProfile.Profile()
+    prof.enable()
+    return prof
+
+
+def step_clean(args: dict) -> dict:
+    from wiretrace.clean import clean_documents
+
+    docs = _night_docs(args["corpus"], args["night"], args.get("limit"), args.get("html_only", False))
+    prof = _maybe_profile(args)
+    t = time.perf_counter()
+    result = clean_documents(docs, None, workers=2, as_of=date.fromisoformat(args["night"]))
+    seconds = time.perf_counter() - t
+    out = {"articles_in": docs.height, "seconds": seconds, "rate": docs.height / seconds,
+           "articles_out": result.articles.height, "failures": result.failures.height,
+           "removed_lines": result.removed_lines.height,
+           "html_in": int((docs["content_type"] == "html").sum())}
+    if prof:
+        prof.disable()
+        out["profile_top"] = _profile_top(prof)
+    if args.get("articles_out"):
+        import polars as pl
+
+        result.articles.with_columns(pl.lit(date.fromisoformat(args["night"])).alias("ingest_date")) \
+            .write_parquet(args["articles_out"])
+    return out
+
+
+def step_trafilatura(args: dict) -> dict:
+    """Reference: trafilatura alone over the same HTML pages, two processes (the cleaner's budget)."""
+    import multiprocessing as mp
+
+    docs = _night_docs(args["corpus"], args["night"], args.get("limit"), html_only=True)
+    pages = docs["raw_text"].to_list()
+    t = time.perf_counter()
+    with mp.get_context("forkserver").Pool(2) as pool:
+        texts = pool.map(_trafilatura_extract, pages, chunksize=16)
+    seconds = time.perf_counter() - t
+    return {"pages": len(pages), "seconds": seconds, "rate": len(pages) / seconds,
+            "extracted": sum(1 for x in texts if x)}
+
+
+def _trafilatura_extract(page: str) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(page)
+
+
+def _stories_run(articles, profile: bool = False) -> dict:
+    from wiretrace.stories import StoryState, apply_night, assign_night, merge_pass
+    from wiretrace.stories import pipeline as story_pipeline
+    from wiretrace.stories.minhash import MinHasher
+
+    timer = PhaseTimer()
+    for name in ("shingle_hashes", "body_hash", "assign_copy_groups", "term_weights", "_cluster_new_groups",
+                 "_night_rows"):
+        timer.wrap(story_pipeline, name)
+    timer.wrap(MinHasher, "signatures", "minhash_signatures")
+    night = articles["ingest_date"][0]
+    prof = _maybe_profile({"profile": profile})
+    try:
+        t = time.perf_counter()
+        state = StoryState.empty()
+        result = assign_night(articles, state)
+        t_assign = time.perf_counter() - t
+        t2 = time.perf_counter()
+        merged = merge_pass(apply_night(state, result, articles), as_of=night)
+        t_merge = time.perf_counter() - t2
+        seconds = time.perf_counter() - t
+    finally:
+        timer.restore()
+        if prof:
+            prof.disable()
+    ph = timer.seconds
+    copy_s = sum(ph.get(k, 0.0) for k in ("shingle_hashes", "body_hash", "assign_copy_groups", "minhash_signatures"))
+    story_s = ph.get("term_weights", 0.0) + ph.get("_cluster_new_groups", 0.0)
+    phases = {"copy_groups": copy_s, "story_clustering": story_s, "output_rows_and_diffs": ph.get("_night_rows", 0.0),
+              "merge_pass": t_merge, "other": max(0.0, t_assign - copy_s - story_s - ph.get("_night_rows", 0.0))}
+    out = {"articles_in": articles.height, "seconds": seconds, "rate": articles.height / seconds,
+           "phases_s": {k: round(v, 3) for k, v in phases.items()},
+           "phase_calls": timer.calls,
+           "copy_rate": articles.height / copy_s if copy_s else None,
+           "copy_groups": int(result.members["copy_group_id"].n_unique()),
+           "stories": int(result.members["story_id"].n_unique()), "merges": merged.merges.height,
+           "members": result.members.select("article_id", "story_id", "copy_group_id")}
+    if prof:
+        out["profile_top"] = _profile_top(prof)
+    return out
+
+
+def step_stories(args: dict) -> dict:
+    import polars as pl
+
+    articles = pl.read_parquet(args["articles"]).select("article_id", "outlet", "title", "body", "published_date",
+                                                          "ingest_date")
+    if args.get("limit"):
+        articles = articles.sample(n=min(args["limit"], articles.height), seed=1)
+    out = _stories_run(articles, profile=args.get("profile", False))
+    members = out.pop("members")
+    if args.get("members_out"):
+        members.write_parquet(args["members_out"])
+    return out
+
+
+def step_claims(args: dict) -> dict:
+    import polars as pl
+
+    from wiretrace.claims import extract_claims
+
+    articles = pl.read_parquet(args["articles"]).select("article_id", "outlet", "title", "body", "published_date")
+    members = pl.read_parquet(args["members"])
+    prof = _maybe_profile(args)
+    t = time.perf_counter()
+    result = extract_claims(articles, members, workers=2)
+    seconds = time.perf_counter() - t
+    out = {"articles_in": articles.height, "seconds": seconds, "rate": articles.height / seconds,
+           "rows": {k: v.height for k, v in result.tables().items()}}
+    if prof:
+        prof.disable()
+        out["profile_top"] = _profile_top(prof)
+    return out
+
+
+def step_datasketch(args: dict) -> dict:
+    """Reference copy grouping, end to end: shingles -> MinHash -> LSH query -> union-find groups."""
+    import re
+
+    import polars as pl
+    from datasketch import MinHash, MinHashLSH
+
+    bodies = pl.read_parquet(args["articles"], columns=["body"])["body"]
+    if args.get("limit"):
+        bodies = bodies.head(args["limit"])
+    token = re.compile(r"\w+")
+    t = time.perf_counter()
+    lsh = MinHashLSH(num_perm=128, params=(64, 2))
+    parent = list(range(len(bodies)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, body in enumerate(bodies.to_list()):
+        words = token.findall((body or "").lower())
+        shingles = {" ".join(words[j:j + 4]).encode() for j in range(max(1, len(words) - 3))}
+        m = MinHash(num_perm=128)
+        m.update_batch(list(shingles))
+        for j in lsh.query(m):
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        lsh.insert(i, m)
+    groups = len({find(i) for i in range(len(bodies))})
+    seconds = time.perf_counter() - t
+    return {"articles_in": len(bodies), "seconds": seconds, "rate": len(bodies) / seconds, "groups": groups}
+
+
+def step_sklearn_stories(args: dict) -> dict:
+    """Reference story clustering on a subsample: TF-IDF + average-link (cosine), and ours on the same rows."""
+    import numpy as np
+    import polars as pl
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    articles = pl.read_parquet(args["articles"]).select("article_id", "outlet", "title", "body", "published_date",
+                                                          "ingest_date")
+    sample = articles.sample(n=min(args["limit"], articles.height), seed=1)
+    texts = [f"{t or ''}\n{b or ''}" for t, b in sample.select("title", "body").rows()]
+    t = time.perf_counter()
+    x = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2, max_df=0.5).fit_transform(texts)
+    # cosine distances from the sparse product (what metric='cosine' computes, without a dense term matrix)
+    distance = np.clip(1.0 - (x @ x.T).toarray(), 0.0, 2.0)
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                     distance_threshold=1 - 0.225).fit_predict(distance)
+    ref_seconds = time.perf_counter() - t
+    ours = _stories_run(sample)
+    ours.pop("members")
+    return {"articles_in": sample.height, "seconds": ref_seconds, "rate": sample.height / ref_seconds,
+            "clusters": int(len(set(labels.tolist()))), "ours_seconds": ours["seconds"], "ours_rate": ours["rate"],
+            "ours_stories": ours["stories"]}
+
+
+def step_job(args: dict) -> dict:
+    """The nightly Dagster job for each listed night, in order, on one warehouse; per-night figures."""
+    os.environ["WIRETRACE_SNAPSHOT"] = args["snapshot"]
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.resources import InboxResource, WarehouseResource
+
+    job = defs.get_job_def("nightly")
+    resources = {"warehouse": WarehouseResource(path=args["warehouse"], lock_wait_seconds=120),
+                 "inbox": InboxResource(path=args["inbox"])}
+    nights = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        for night in args["nights"]:
+            t = time.perf_counter()
+            result = job.execute_in_process(partition_key=night, resources=resources, instance=instance,
+                                            raise_on_error=False)
+            seconds = time.perf_counter() - t
+            steps = {s.step_key: round((s.end_time or 0) - (s.start_time or 0), 2)
+                     for s in instance.get_run_step_stats(result.run_id)}
+            nights.append({"night": night, "success": result.success, "seconds": seconds, "steps_s": steps})
+    wh = Path(args["warehouse"])
+    size = sum(p.stat().st_size for p in wh.parent.glob(wh.name + "*"))
+    return {"nights": nights, "warehouse_mb": round(size / 1e6, 1)}
+
+
+CHILD_STEPS = {"generate": step_generate, "clean": step_clean, "trafilatura": step_trafilatura,
+               "stories": step_stories, "claims": step_claims, "datasketch": step_datasketch,
+               "sklearn_stories": step_sklearn_stories, "job": step_job}
+
+
+# ------------------------------------------------------------------------ the benchmark of one size
+def bench_size(n: int, opts, workdir: Path) -> dict:
+    label = size_label(n)
+    d = workdir / label
+    d.mkdir(parents=True, exist_ok=True)
+    nights = 1 + opts.history_nights
+    start = date(2025, 6, 1)
+    night_dates = [(start + timedelta(days=i)).isoformat() for i in range(nights)]
+    target = night_dates[-1]
+    corpus = d / "corpus.parquet"
+    report: dict = {"size": label, "articles_per_night": n, "history_nights": opts.history_nights,
+                    "html_share": opts.html_share, "night": target}
+    print(f"[{label}] generating {nights} night(s) of ~{n} articles", flush=True)
+    report["corpus"] = run_child("generate", {"n": n, "nights": nights, "start": start.isoformat(),
+                                              "html_share": opts.html_share, "corpus": str(corpus)}, d)
+    base = {"corpus": str(corpus), "night": target}
+    articles, members = d / "articles.parquet", d / "members.parquet"
+
+    print(f"[{label}] clean", flush=True)
+    report["clean"] = run_child("clean", {**base, "articles_out": str(articles), "profile": opts.profile}, d)
+    print(f"[{label}] stories", flush=True)
+    report["stories"] = run_child("stories", {"articles": str(articles), "members_out": str(members),
+                                              "profile": opts.profile}, d)
+    print(f"[{label}] claims", flush=True)
+    report["claims"] = run_child("claims", {"articles": str(articles), "members": str(members),
+                                            "profile": opts.profile}, d)
+
+    html_pages = min(opts.html_sample, report["corpus"]["html"])
+    if html_pages:
+        print(f"[{label}] HTML: ours vs trafilatura alone on {html_pages} pages", flush=True)
+        ours_html = run_child("clean", {**base, "limit": html_pages, "html_only": True}, d)
+        ref_html = run_child("trafilatura", {**base, "limit": html_pages}, d)
+        report["html"] = {"pages": ours_html["articles_in"], "ours_rate": ours_html["rate"],
+                          "trafilatura_rate": ref_html["rate"], "ratio": ours_html["rate"] / ref_html["rate"],
+                          "ours_peak_rss_mb": ours_html["peak_rss_mb"]}
+    print(f"[{label}] copies: datasketch reference", flush=True)
+    ds = run_child("datasketch", {"articles": str(articles), "limit": opts.datasketch_cap}, d)
+    report["copies_reference"] = {**ds, "ours_copy_rate": report["stories"]["copy_rate"],
+                                  "ratio": (report["stories"]["copy_rate"] or 0) / ds["rate"]}
+    print(f"[{label}] stories: scikit-learn reference", flush=True)
+    sk = run_child("sklearn_stories", {"articles": str(articles), "limit": opts.sklearn_cap}, d)
+    report["stories_reference"] = {**sk, "ratio_same_sample": sk["ours_rate"] / sk["rate"]}
+
+    if not opts.skip_job:
+        jobs = {}
+        inbox = d / "inbox"
+        if not inbox.exists():
+            import polars as pl
+
+            from benchmarks.corpus import write_inbox
+
+            write_inbox(pl.read_parquet(corpus), inbox)
+        for name, run_nights in (("empty", [target]), ("with_history", night_dates)):
+            if name == "with_history" and len(night_dates) == 1:
+                continue
+            wh = d / f"warehouse_{name}.duckdb"
+            for p in d.glob(f"warehouse_{name}.duckdb*"):
+                p.unlink()
+            print(f"[{label}] nightly job ({name}): nights {run_nights[0]}..{run_nights[-1]}", flush=True)
+            jobs[name] = run_child("job", {"warehouse": str(wh), "inbox": str(inbox), "nights": run_nights,
+                                           "snapshot": str(d / f"analytics_{name}.duckdb")}, d)
+        report["job"] = jobs
+        e2e = jobs["empty"]["nights"][-1]
+        report["end_to_end"] = {"seconds": e2e["seconds"], "articles_per_s": n / e2e["seconds"],
+                                "success": e2e["success"], "peak_rss_mb": jobs["empty"]["peak_rss_mb"],
+                                "warehouse_mb": jobs["empty"]["warehouse_mb"]}
+        if "with_history" in jobs:
+            inc = jobs["with_history"]["nights"][-1]
+            report["incremental"] = {"history_articles": sum(v for k, v in report["corpus"]["per_night"].items()
+                                                             if k != target),
+                                     "night_seconds_with_history": inc["seconds"],
+                                     "night_seconds_empty": e2e["seconds"],
+                                     "ratio": inc["seconds"] / e2e["seconds"],
+                                     "stories_step_ratio": _step_ratio(inc, e2e, "stories__stories"),
+                                     "success": inc["success"]}
+    stage_seconds = sum(report[s]["seconds"] for s in ("clean", "stories", "claims"))
+    report["stages_total"] = {"seconds": stage_seconds, "articles_per_s": n / stage_seconds,
+                              "peak_rss_mb": max(report[s]["peak_rss_mb"] for s in ("clean", "stories", "claims")),
+                              "dominant_stage": max(("clean", "stories", "claims"), key=lambda s: report[s]["seconds"])}
+    return report
+
+
+def _step_ratio(a: dict, b: dict, step: str) -> float | None:
+    x, y = a["steps_s"].get(step), b["steps_s"].get(step)
+    return round(x / y, 2) if x and y else None
+
+
+# ------------------------------------------------------------------------ report
+def _fmt(v, nd=1):
+    return "—" if v is None else f"{v:,.{nd}f}"
+
+
+def markdown(report: dict) -> str:
+    r = report
+    lines = [f"### {r['size']} articles per night ({r['history_nights']} history nights, "
+             f"HTML share {r['html_share']:.0%})", "",
+             f"Corpus: {r['corpus']['articles']:,} articles over {len(r['corpus']['per_night'])} night(s) "
+             f"({r['corpus']['html']:,} HTML), mean {r['corpus']['mean_chars']:,.0f} chars; kinds "
+             + ", ".join(f"{k} {v:,}" for k, v in sorted(r["corpus"]["copy_kinds"].items()))
+             + f"; measured night {r['night']}.", "",
+             "| stage (library entry point) | articles | seconds | articles/s | peak RSS MB |", "|---|---|---|---|---|"]
+    for s in ("clean", "stories", "claims"):
+        lines.append(f"| {s} | {r[s]['articles_in']:,} | {_fmt(r[s]['seconds'])} | {_fmt(r[s]['rate'])} | "
+                     f"{_fmt(r[s]['peak_rss_mb'], 0)} |")
+    t = r["stages_total"]
+    lines.append(f"| **clean+stories+claims** | {r['articles_per_night']:,} | {_fmt(t['seconds'])} | "
+                 f"{_fmt(t['articles_per_s'])} | {_fmt(t['peak_rss_mb'], 0)} (max) |")
+    ph = r["stories"]["phases_s"]
+    lines += ["", "Story stage phases (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in ph.items()), "",
+              "| comparison (same run) | ours /s | reference /s | ratio | sample |", "|---|---|---|---|---|"]
+    if "html" in r:
+        h = r["html"]
+        lines.append(f"| HTML cleaning vs trafilatura alone (2 processes each) | {_fmt(h['ours_rate'])} | "
+                     f"{_fmt(h['trafilatura_rate'])} | {h['ratio']:.2f} | {h['pages']:,} pages |")
+    c = r["copies_reference"]
+    lines.append(f"| copy groups vs datasketch MinHashLSH end to end | {_fmt(c['ours_copy_rate'])} | "
+                 f"{_fmt(c['rate'])} | {c['ratio']:.1f} | ours {r['stories']['articles_in']:,}, "
+                 f"datasketch {c['articles_in']:,} |")
+    s = r["stories_reference"]
+    lines.append(f"| story stage vs sklearn TF-IDF + average link | {_fmt(s['ours_rate'])} | {_fmt(s['rate'])} | "
+                 f"{s['ratio_same_sample']:.2f} | {s['articles_in']:,} (same rows) |")
+    if "end_to_end" in r:
+        e = r["end_to_end"]
+        lines += ["", f"Nightly job (Dagster, in process, empty warehouse): **{e['seconds']:,.1f} s** "
+                      f"({e['articles_per_s']:,.1f} articles/s), success={e['success']}, peak RSS "
+                      f"{e['peak_rss_mb']:,.0f} MB, warehouse {e['warehouse_mb']:,.1f} MB.", "",
+                  "Job steps (s): " + ", ".join(f"{k} {v}" for k, v in r["job"]["empty"]["nights"][-1]["steps_s"].items()
+                                               if v >= 0.5)]
+    if "incremental" in r:
+        i = r["incremental"]
+        lines += ["", f"Incremental: the same night on top of {i['history_articles']:,} history articles took "
+                      f"{i['night_seconds_with_history']:,.1f} s vs {i['night_seconds_empty']:,.1f} s on an empty "
+                      f"warehouse: ratio **{i['ratio']:.2f}** (target ≤ 1.5; story step alone "
+                      f"{_fmt(i['stories_step_ratio'], 2)})."]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(reports: list[dict]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "pipeline.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    sizes = previous.get("sizes", {})
+    for r in reports:
+        sizes[r["size"]] = r
+    doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+           "targets": TARGETS, "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": sizes}
+    path.write_text(json.dumps(doc, indent=2, default=str))
+    order = sorted(sizes.values(), key=lambda r: r["articles_per_night"])
+    md = ["# Pipeline benchmark", "",
+          f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. Reproduce: "
+          "`.venv/bin/python -m benchmarks.bench_pipeline --sizes 10k,100k` (see the module docstring). "
+          f"Targets: {json.dumps(TARGETS)}.", ""] + [markdown(r) for r in order]
+    for r in order:
+        for s in ("clean", "stories", "claims"):
+            if r[s].get("profile_top"):
+                md += [f"#### Profile: {s} at {r['size']} (top functions by own time)", "",
+                       "| function | calls | own s | cumulative s |", "|---|---|---|---|"]
+                md += [f"| `{p['function']}` | {p['calls']:,} | {p['tottime_s']} | {p['cumtime_s']} |"
+                       for p in r[s]["profile_top"]]
+                md.append("")
+    (RESULTS / "pipeline.md").write_text("\n".join(md))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench_pipeline", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10k", help="comma-separated articles per night: 10k,100k,1m")
+    parser.add_argument("--history-nights", type=int, default=1, help="nights of history before the measured one")
+    parser.add_argument("--html-share", type=float, default=0.25)
+    parser.add_argument("--html-sample", type=int, default=2000, help="pages for the HTML vs trafilatura comparison")
+    parser.add_argument("--datasketch-cap", type=int, default=50_000, help="articles for the datasketch reference")
+    parser.add_argument("--sklearn-cap", type=int, default=4000, help="articles for the average-link reference")
+    parser.add_argument("--skip-job", action="store_true", help="stages and references only, no Dagster job")
+    parser.add_argument("--profile", action="store_true", help="cProfile each stage (slower; top functions in the report)")
+    parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "wiretrace-bench"))
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora and warehouses")
+    parser.add_argument("--child")
+    parser.add_argument("--child-args")
+    parser.add_argument("--child-out")
+    opts = parser.parse_args(argv)
+    if opts.child:
+        result = CHILD_STEPS[opts.child](json.loads(opts.child_args))
+        Path(opts.child_out).write_text(json.dumps(result, default=str))
+        return 0
+    workdir = Path(opts.workdir)
+    reports = []
+    for text in opts.sizes.split(","):
+        n = parse_size(text)
+        t = time.perf_counter()
+        report = bench_size(n, opts, workdir)
+        report["bench_wall_s"] = round(time.perf_counter() - t, 1)
+        reports.append(report)
+        print(markdown(report), flush=True)
+        write_results(reports)
+        if not opts.keep:
+            shutil.rmtree(workdir / size_label(n), ignore_errors=True)
+    print(f"wrote {RESULTS / 'pipeline.json'} and {RESULTS / 'pipeline.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
