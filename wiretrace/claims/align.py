@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 import xxhash
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
+from scipy import sparse
 
 from wiretrace.claims.dates import date_interval
 from wiretrace.claims.normalize import STOPWORDS, TOKEN_RE, fold_word, names_equivalent
@@ -71,33 +72,100 @@ class _UnionFind:
         return list(out.values())
 
 
-def _pairs_above(keys: list[str], articles: list[str], scorer, cutoff: float):
-    if len(keys) < 2:
-        return []
-    scores = process.cdist(keys, keys, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8)
-    ii, jj = np.nonzero(np.triu(scores, k=1))
-    return [(int(i), int(j)) for i, j in zip(ii, jj) if articles[i] != articles[j]]
+def _overlap_pairs(token_ids: list[list[int]], min_shared: float, *, jaccard: float = 0.0,
+                   common_df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (i < j) of token-id sets that share at least ``min_shared`` of the smaller set
+    (and reach ``jaccard``), from one sparse incidence product — the blocking step that keeps alignment
+    near-linear instead of comparing every sentence of a story with every other one. Tokens in more than
+    ``common_df`` sets (when > 0) do not count: they would pair everything with everything."""
+    n = len(token_ids)
+    if n < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if n <= 24 and not common_df:  # a sparse product costs ~1 ms of set-up: small inputs go pairwise
+        sets = [set(t) for t in token_ids]
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)
+                 if (k := len(sets[i] & sets[j])) >= max(1, min_shared * min(len(sets[i]), len(sets[j])))
+                 and k >= jaccard * (len(sets[i]) + len(sets[j]) - k)]
+        return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+    lens = np.fromiter((len(t) for t in token_ids), np.int64, n)
+    indices = np.fromiter((t for ids in token_ids for t in ids), np.int64, int(lens.sum()))
+    indptr = np.concatenate(([0], np.cumsum(lens)))
+    n_vocab = int(indices.max()) + 1 if len(indices) else 1
+    if common_df:
+        df = np.bincount(indices, minlength=n_vocab)
+        keep = df[indices] <= common_df
+        if not keep.all():
+            rows = np.repeat(np.arange(n), lens)[keep]
+            indices = indices[keep]
+            lens = np.bincount(rows, minlength=n)
+            indptr = np.concatenate(([0], np.cumsum(lens)))
+    incidence = sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(n, n_vocab))
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    ii, jj, inter = shared.row, shared.col, shared.data
+    smaller = np.minimum(lens[ii], lens[jj])
+    ok = (inter >= np.maximum(1, min_shared * smaller))
+    if jaccard:
+        ok &= inter >= jaccard * (lens[ii] + lens[jj] - inter)
+    return ii[ok].astype(np.int64), jj[ok].astype(np.int64)
 
 
-def _scored_pairs(keys: list[str], articles: list[str], cutoff: float):
-    if len(keys) < 2:
-        return []
-    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8)
-    ii, jj = np.nonzero(np.triu(scores, k=1))
-    return [(int(i), int(j), int(scores[i, j])) for i, j in zip(ii, jj) if articles[i] != articles[j]]
+class _Vocab(dict):
+    def ids(self, tokens) -> list[int]:
+        return sorted({self.setdefault(t, len(self)) for t in tokens})
 
 
 def _claim_id(story_id, claim_type, article_id, start) -> str:
     return "cl_" + xxhash.xxh64(f"{story_id}|{claim_type}|{article_id}|{start}".encode()).hexdigest()[:12]
 
 
+class _ArticleTokens:
+    """Every word of one body, tokenised once sentence by sentence (a glued "Dnipro.Russia's" is two
+    words): surfaces, normalised forms and offsets."""
+
+    __slots__ = ("surface", "norm", "start", "end", "starts")
+
+    def __init__(self, body: str, spans):
+        matches = [m for s, e in spans for m in TOKEN_RE.finditer(body, s, e)]
+        self.surface = [m.group() for m in matches]
+        self.norm = list(map(_norm_token, self.surface))
+        self.start = [m.start() for m in matches]
+        self.end = [m.end() for m in matches]
+        self.starts = np.asarray(self.start, dtype=np.int64)
+
+    def index_range(self, lo: int, hi: int) -> tuple[int, int]:
+        return int(np.searchsorted(self.starts, lo)), int(np.searchsorted(self.starts, hi))
+
+
+# distinct variants of one claim compared pairwise for conflicts; beyond this, the most common ones
+MAX_VARIANTS = 30
+
+
+def _variants(group, key_of, article_of, order_of):
+    """Distinct keys of a group, most common first, each with its members in article order."""
+    by_key: dict = {}
+    for i in group:
+        by_key.setdefault(key_of(i), []).append(i)
+    keys = sorted(by_key, key=lambda k: (-len(by_key[k]), min(order_of(article_of(i)) for i in by_key[k])))
+    return [(k, sorted(by_key[k], key=lambda i: order_of(article_of(i)))) for k in keys[:MAX_VARIANTS]]
+
+
+def _reps(ma, mb, article_of):
+    """One member of each variant, from two different articles (earliest first), or None."""
+    for a in ma:
+        for b in mb:
+            if article_of(a) != article_of(b):
+                return a, b
+    return None
+
+
 def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
-    """arts: article_id -> dict(outlet, copy_group_id, published_date, order). Returns (claims, mentions, conflicts)."""
+    """arts: article_id -> dict(body, outlet, copy_group_id, order). Returns (claims, mentions, conflicts)."""
     claims, mentions, conflicts = [], [], []
     bodies = {a: v["body"] for a, v in arts.items()}
+    order = {a: v["order"] for a, v in arts.items()}
 
     def add_claim(claim_type, members, canonical, claimant, value):
-        members = sorted(members, key=lambda m: (arts[m["article_id"]]["order"], m["char_start"]))
+        members = sorted(members, key=lambda m: (order[m["article_id"]], m["char_start"]))
         first = members[0]
         cid = _claim_id(story_id, claim_type, first["article_id"], first["char_start"])
         art_ids = {m["article_id"] for m in members}
@@ -122,14 +190,35 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                               article_a=a[1], a_start=a[2], a_end=a[3], value_b=b[0], article_b=b[1],
                               b_start=b[2], b_end=b[3]))
 
-    # ---- quotes
-    qrows = [q for q in quotes if q["kind"] in ("direct", "partial") and len(q["quote_text"].split()) >= 3]
-    qkeys = [" ".join(t[1] for t in word_tokens(q["quote_text"])) for q in qrows]
+    spans_by_art = defaultdict(list)
+    for s in sentences:
+        spans_by_art[s["article_id"]].append((s["char_start"], s["char_end"]))
+    toks = {a: _ArticleTokens(b, sorted(spans_by_art[a])) for a, b in bodies.items()}
+    vocab = _Vocab()
+
+    # ---- quotes: identical normalised texts are one unit; near-identical ones (one contains the other)
+    # are found among blocked candidates only
+    qrows = [q for q in quotes if q["kind"] in ("direct", "partial") and q["char_end"] - q["char_start"] >= 8]
+    qnorms = []
+    for q in qrows:
+        t = toks[q["article_id"]]
+        lo, hi = t.index_range(q["char_start"], q["char_end"])
+        qnorms.append(t.norm[lo:hi])
+    keep = [i for i, n in enumerate(qnorms) if len(n) >= 3]
+    qrows = [qrows[i] for i in keep]
+    qkeys = [" ".join(qnorms[i]) for i in keep]
+    qart = [q["article_id"] for q in qrows]
     uf = _UnionFind(len(qrows))
-    for i, j in _pairs_above(qkeys, [q["article_id"] for q in qrows], fuzz.partial_ratio, 90):
-        short = min(len(qkeys[i]), len(qkeys[j]))
-        if short >= 20:
-            uf.union(i, j)
+    first_of_key: dict[str, int] = {}
+    for i, k in enumerate(qkeys):
+        uf.union(first_of_key.setdefault(k, i), i)
+    distinct = list(first_of_key)
+    if len(distinct) > 1:
+        ii, jj = _overlap_pairs([vocab.ids(k.split()) for k in distinct], 0.6)
+        for i, j in zip(ii.tolist(), jj.tolist()):
+            a, b = distinct[i], distinct[j]
+            if min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b, score_cutoff=90):
+                uf.union(first_of_key[a], first_of_key[b])
     for group in uf.groups():
         members = [dict(qrows[i], slot_names=[qrows[i]["speaker_name"]] if qrows[i]["speaker_name"] else [])
                    for i in group]
@@ -138,15 +227,17 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         canon_i = max(group, key=lambda i: (texts[qkeys[i]], len(qkeys[i])))
         cid = add_claim("quote", members, qrows[canon_i]["quote_text"],
                         speakers.most_common(1)[0][0] if speakers else None, None)
-        seen = set()
-        for x in range(len(group)):
-            for y in range(x + 1, len(group)):
-                qa, qb = qrows[group[x]], qrows[group[y]]
-                ka, kb = qkeys[group[x]], qkeys[group[y]]
-                if qa["article_id"] == qb["article_id"] or ka == kb or (ka, kb) in seen or (kb, ka) in seen:
+        if len(texts) < 2:
+            continue
+        variants = _variants(group, qkeys.__getitem__, qart.__getitem__, order.__getitem__)
+        for x in range(len(variants)):
+            for y in range(x + 1, len(variants)):
+                pair = _reps(variants[x][1], variants[y][1], qart.__getitem__)
+                if pair is None:
                     continue
-                seen.add((ka, kb))
-                if arts[qa["article_id"]]["order"] > arts[qb["article_id"]]["order"]:
+                qa, qb = qrows[pair[0]], qrows[pair[1]]
+                ka, kb = qkeys[pair[0]], qkeys[pair[1]]
+                if order[qa["article_id"]] > order[qb["article_id"]]:
                     qa, qb, ka, kb = qb, qa, kb, ka
                 ctype = ("quote_shortened" if kb in ka else "quote_extended" if ka in kb else "quote_altered")
                 add_conflict(cid, ctype, (qa["quote_text"], qa["article_id"], qa["char_start"], qa["char_end"]),
@@ -158,29 +249,22 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                                  (sb, qb["article_id"], qb["speaker_start"] or qb["char_start"],
                                   qb["speaker_end"] or qb["char_end"]))
 
-    # ---- sentences (quote text masked), event/attribution claims
-    q_by_art = defaultdict(list)
-    for q in quotes:
-        q_by_art[q["article_id"]].append(q)
-    d_by_art = defaultdict(list)
-    for d in dates:
-        d_by_art[d["article_id"]].append(d)
-    srows, stoks = [], []
-    for s in sentences:
-        a = s["article_id"]
-        text = bodies[a][s["char_start"]:s["char_end"]]
-        direct = [q for q in q_by_art[a] if q["kind"] == "direct" and s["char_start"] <= q["char_start"] < s["char_end"]]
-        toks = [t for t in word_tokens(text, s["char_start"])
-                if not any(q["char_start"] <= t[2] < q["char_end"] for q in direct)]
-        if sum(1 for t in toks if t[1] not in STOPWORDS) < 5:
-            continue
-        srows.append(s)
-        stoks.append(toks)
-    # attributions and dates by sentence, for the mention slots
+    # ---- sentences (direct quote text masked), event/attribution claims
+    direct_by_art = defaultdict(list)
     attr_by_sent, dates_by_sent = defaultdict(list), defaultdict(list)
     for q in quotes:
-        if q["kind"] in ("indirect", "according_to"):
+        if q["kind"] == "direct":
+            direct_by_art[q["article_id"]].append((q["char_start"], q["char_end"]))
+        elif q["kind"] in ("indirect", "according_to"):
             attr_by_sent[(q["article_id"], q["sentence_no"])].append(q)
+    masked_by_art = {}
+    for a, spans in direct_by_art.items():
+        t = toks[a]
+        mask = np.zeros(len(t.start), dtype=bool)
+        for s, e in spans:
+            lo, hi = t.index_range(s, e)
+            mask[lo:hi] = True
+        masked_by_art[a] = mask
     sent_starts = defaultdict(list)
     for s in sentences:
         sent_starts[s["article_id"]].append((s["char_start"], s["sentence_no"]))
@@ -189,47 +273,66 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         k = bisect.bisect_right(starts, (d["char_start"], 1 << 30)) - 1
         if k >= 0:
             dates_by_sent[(d["article_id"], starts[k][1])].append(d)
-    skeys = [_key(t) for t in stoks]
+    srows, sidx, skeys = [], [], []
+    for s in sentences:
+        a = s["article_id"]
+        t = toks[a]
+        lo, hi = t.index_range(s["char_start"], s["char_end"])
+        mask = masked_by_art.get(a)
+        idx = [k for k in range(lo, hi) if mask is None or not mask[k]]
+        content = [t.norm[k] for k in idx if t.norm[k] not in STOPWORDS]
+        if len(content) < 5:
+            continue
+        srows.append(s)
+        sidx.append(idx)
+        skeys.append(" ".join(content))
     sarts = [s["article_id"] for s in srows]
     uf = _UnionFind(len(srows))
-    # token-sort ratio = plain ratio of the sorted token strings: sort once, compare in C++; pairs in the
-    # grey zone get the (slower) token-set test for one sentence contained in a longer one
-    sorted_keys = [" ".join(sorted(k.split())) for k in skeys]
-    for i, j, score in _scored_pairs(sorted_keys, sarts, 45):
-        if score >= 72:
-            uf.union(i, j)
-        elif fuzz.token_set_ratio(skeys[i], skeys[j]) >= 88 and \
-                len(set(skeys[i].split()) & set(skeys[j].split())) >= 7:
-            uf.union(i, j)
+    first_of_key = {}
+    for i, k in enumerate(skeys):
+        uf.union(first_of_key.setdefault(k, i), i)
+    distinct = list(first_of_key)
+    if len(distinct) > 1:
+        # token-sort ratio = plain ratio of the sorted token strings; pairs in the grey zone get the
+        # token-set test for one sentence contained in a longer one
+        words = [k.split() for k in distinct]
+        sorted_keys = [" ".join(sorted(w)) for w in words]
+        ii, jj = _overlap_pairs([vocab.ids(w) for w in words], 0.3, common_df=max(50, len(distinct) // 10))
+        for i, j in zip(ii.tolist(), jj.tolist()):
+            score = fuzz.ratio(sorted_keys[i], sorted_keys[j], score_cutoff=45)
+            if score >= 72 or (score and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88)
+                               and len(set(words[i]) & set(words[j])) >= 7):
+                uf.union(first_of_key[distinct[i]], first_of_key[distinct[j]])
     for group in uf.groups():
         members = []
         for i in group:
             s = srows[i]
-            key = (s["article_id"], s["sentence_no"])
-            attr, sdates = attr_by_sent.get(key, []), dates_by_sent.get(key, [])
-            members.append(dict(article_id=s["article_id"], char_start=s["char_start"], char_end=s["char_end"],
+            a = s["article_id"]
+            t = toks[a]
+            key = (a, s["sentence_no"])
+            attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
+            idx = sidx[i]
+            members.append(dict(article_id=a, char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
-                                slot_numbers=[float(t[1]) for t in stoks[i] if _NUM_TOKEN.match(t[1])],
-                                slot_names=[t[0] for t in stoks[i][1:] if t[0][:1].isupper()],
+                                slot_numbers=[float(t.norm[k]) for k in idx if _NUM_TOKEN.match(t.norm[k])],
+                                slot_names=[t.surface[k] for k in idx[1:] if t.surface[k][:1].isupper()],
                                 slot_dates=[d["resolved_date"] for d in sdates if d["resolved_date"]],
                                 _dates=sdates))
         claimants = Counter(m["speaker_name"] for m in members if m["speaker_name"])
         canon = Counter(skeys[i] for i in group)
-        canon_i = max(group, key=lambda i: (canon[skeys[i]], -arts[srows[i]["article_id"]]["order"]))
+        canon_i = max(group, key=lambda i: (canon[skeys[i]], -order[srows[i]["article_id"]]))
         cs = srows[canon_i]
         cid = add_claim("attribution" if claimants else "event", members,
                         bodies[cs["article_id"]][cs["char_start"]:cs["char_end"]],
                         claimants.most_common(1)[0][0] if claimants else None, None)
         if len(group) > 1:
-            _slot_conflicts(cid, group, srows, stoks, members, arts, add_conflict)
+            _slot_conflicts(cid, group, srows, sidx, toks, members, arts, add_conflict,
+                            len({skeys[i] for i in group}) > 1)
 
     # ---- quantities
     by_value = defaultdict(list)
     for q in quantities:
         by_value[q["value"]].append(q)
-    sent_tokens = {}
-    for s in sentences:
-        sent_tokens[(s["article_id"], s["sentence_no"])] = s
     for value, rows in by_value.items():
         uf = _UnionFind(len(rows))
         if value >= 100:
@@ -240,12 +343,12 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             for i, r in enumerate(rows):
                 by_unit[r["normalised"]].append(i)
             for idx in by_unit.values():
-                ctx = {i: _context(bodies, rows[i]) for i in idx}
-                for x, i in enumerate(idx):
-                    for j in idx[x + 1:]:
-                        if uf.find(i) != uf.find(j) and \
-                                len(ctx[i] & ctx[j]) / max(1, len(ctx[i] | ctx[j])) >= 0.2:
-                            uf.union(i, j)
+                if len(idx) < 2:
+                    continue
+                ctx = [vocab.ids(_context(bodies, rows[i])) for i in idx]
+                ii, jj = _overlap_pairs(ctx, 0.0, jaccard=0.2)
+                for x, y in zip(ii.tolist(), jj.tolist()):
+                    uf.union(idx[x], idx[y])
         for group in uf.groups():
             members = [dict(rows[i], slot_numbers=[value]) for i in group]
             forms = Counter(rows[i]["normalised"] for i in group)
@@ -266,15 +369,30 @@ def _paragraph_words(text: str) -> frozenset:
     return frozenset(_key(word_tokens(text)).split())
 
 
-def _slot_conflicts(cid, group, srows, stoks, members, arts, add_conflict):
+def _slot_conflicts(cid, group, srows, sidx, toks, members, arts, add_conflict, content_differs: bool):
     seen = set()
-    for x in range(len(group)):
-        for y in range(x + 1, len(group)):
-            ia, ib = group[x], group[y]
-            if srows[ia]["article_id"] == srows[ib]["article_id"]:
+    art_of = [s["article_id"] for s in srows]
+    pos = {i: x for x, i in enumerate(group)}
+
+    def tokens_of(i):
+        t = toks[art_of[i]]
+        return [(t.surface[k], t.norm[k], t.start[k], t.end[k]) for k in sidx[i]]
+
+    def norm_key(i):
+        t = toks[art_of[i]]
+        return tuple(t.norm[k] for k in sidx[i])
+
+    order_of = {a: v["order"] for a, v in arts.items()}.__getitem__
+    # copies whose content words are identical differ at most in stopwords: no slot can disagree
+    variants = _variants(group, norm_key, art_of.__getitem__, order_of) if content_differs else []
+    for x in range(len(variants)):
+        for y in range(x + 1, len(variants)):
+            pair = _reps(variants[x][1], variants[y][1], art_of.__getitem__)
+            if pair is None:
                 continue
-            ta, tb = stoks[ia], stoks[ib]
-            sm = difflib.SequenceMatcher(a=[t[1] for t in ta], b=[t[1] for t in tb], autojunk=False)
+            ia, ib = pair
+            ta, tb = tokens_of(ia), tokens_of(ib)
+            sm = difflib.SequenceMatcher(a=variants[x][0], b=variants[y][0], autojunk=False)
             for op, a0, a1, b0, b1 in sm.get_opcodes():
                 if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
                     continue
@@ -282,7 +400,6 @@ def _slot_conflicts(cid, group, srows, stoks, members, arts, add_conflict):
                 na = [t for t in pa if _NUM_TOKEN.match(t[1])]
                 nb = [t for t in pb if _NUM_TOKEN.match(t[1])]
                 if na and nb:
-                    va, vb = " ".join(t[0] for t in pa), " ".join(t[0] for t in pb)
                     if {t[1] for t in na} != {t[1] for t in nb}:
                         _emit(cid, "number", ta, a0, a1, tb, b0, b1, srows[ia], srows[ib], arts, add_conflict, seen)
                     continue
@@ -291,18 +408,28 @@ def _slot_conflicts(cid, group, srows, stoks, members, arts, add_conflict):
                     prev = ta[a0 - 1][1]
                     ctype = "place" if prev in _PLACE_CUES else "name"
                     _emit(cid, ctype, ta, a0, a1, tb, b0, b1, srows[ia], srows[ib], arts, add_conflict, seen)
-            # dates: one date each, windows that do not overlap
-            da, db = members[x]["_dates"], members[y]["_dates"]
-            if len(da) == 1 and len(db) == 1:
-                wa = date_interval(da[0]["resolved_date"], da[0]["granularity"])
-                wb = date_interval(db[0]["resolved_date"], db[0]["granularity"])
-                if wa and wb and (wa[1] < wb[0] or wb[1] < wa[0]):
-                    key = ("date", da[0]["surface"], db[0]["surface"])
-                    if key not in seen:
-                        seen.add(key)
-                        add_conflict(cid, "date", (da[0]["surface"], da[0]["article_id"], da[0]["char_start"],
-                                                   da[0]["char_end"]),
-                                     (db[0]["surface"], db[0]["article_id"], db[0]["char_start"], db[0]["char_end"]))
+    # dates: one date each, windows that do not overlap (distinct date readings compared once)
+    readings = {}
+    for i in group:
+        ds = members[pos[i]]["_dates"]
+        if len(ds) == 1 and ds[0]["resolved_date"]:
+            readings.setdefault((ds[0]["resolved_date"], ds[0]["granularity"]), ds[0])
+    if len(readings) < 2:
+        return
+    items = list(readings.values())[:MAX_VARIANTS]
+    for x in range(len(items)):
+        for y in range(x + 1, len(items)):
+            da, db = items[x], items[y]
+            if da["article_id"] == db["article_id"]:
+                continue
+            wa = date_interval(da["resolved_date"], da["granularity"])
+            wb = date_interval(db["resolved_date"], db["granularity"])
+            if wa and wb and (wa[1] < wb[0] or wb[1] < wa[0]):
+                key = ("date", da["surface"], db["surface"])
+                if key not in seen:
+                    seen.add(key)
+                    add_conflict(cid, "date", (da["surface"], da["article_id"], da["char_start"], da["char_end"]),
+                                 (db["surface"], db["article_id"], db["char_start"], db["char_end"]))
 
 
 def _emit(cid, ctype, ta, a0, a1, tb, b0, b1, sa, sb, arts, add_conflict, seen):

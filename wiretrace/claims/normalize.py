@@ -101,6 +101,7 @@ def content_tokens(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=100_000)
 def speaker_key(name: str | None) -> str | None:
     """Spelling-insensitive key of a speaker name: case, apostrophes, possessive 's, British/American
     spelling and transliteration folded ("Russia’s defence ministry" = "Russia's Defense Ministry")."""
