@@ -21,8 +21,10 @@ MIN_STORIES = 3              # distinct stories of one outlet before a recurring
 RARE_LINE_RETENTION_DAYS = 60
 HTML_TIMEOUT_S = 120         # one page; a page that takes longer becomes a failure row
 POOL_MIN_HTML = 8            # below this many pages a process pool costs more than it saves
-POOL_MIN_TEXT = 6000         # documents: below this, starting worker processes (~1-2 s) costs more than
-                             # the second core saves on the line rules (~1 ms per document)
+POOL_MIN_TEXT = 20000        # documents. Measured on a shared, loaded machine (load ~6 on 2 cores), the
+                             # outlet-sharded pool was 2x SLOWER than one process on 8,000 documents (worker
+                             # start-up + pickling, and no idle core): only very large nights use it
+                             # (benchmarks/bench_clean.py measures it with the threshold forced to 0)
 SHARDS_PER_WORKER = 1        # one task per worker: each task pays the pickling of its rows once
 
 ARTICLES_SCHEMA = {
