@@ -14,7 +14,7 @@ import dagster as dg
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.report import load_story, render_markdown, stories_touched, write_report
+from wiretrace.report import StoryNotFoundError, load_story, render_markdown, stories_touched, write_report
 
 # Markdown metadata stays readable in the UI: full summaries for the most conflicted stories only.
 MAX_STORIES_IN_SUMMARY = 20
@@ -45,8 +45,14 @@ def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         started = time.perf_counter()
         summaries: list[tuple[int, str]] = []
         conflicts = 0
+        skipped = []
         for n, story_id in enumerate(story_ids, start=1):
-            report = load_story(con, story_id)
+            try:
+                report = load_story(con, story_id)
+            except StoryNotFoundError as exc:  # members without a story row: report it, render the rest
+                context.log.warning(f"no report for {story_id}: {exc}")
+                skipped.append(story_id)
+                continue
             write_report(report, out_dir)
             conflicts += len(report.conflicts)
             summaries.append((len(report.conflicts), render_markdown(report)))
@@ -59,7 +65,8 @@ def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             shown.append(f"_…and {len(summaries) - MAX_STORIES_IN_SUMMARY} more stories: see {out_dir}_")
         return StageOutput(
             writes=[],
-            figures={"story reports": len(story_ids), "conflicts shown": conflicts, "reports folder": str(out_dir)},
+            figures={"story reports": len(story_ids) - len(skipped), "stories without a report": len(skipped),
+                     "conflicts shown": conflicts, "reports folder": str(out_dir)},
             description="\n\n---\n\n".join(shown) if shown else "No story touched this night.",
         )
 
