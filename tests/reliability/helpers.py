@@ -22,7 +22,8 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def table_checksums(path: Path, schemas_excluded: tuple[str, ...] = ("meta",)) -> dict[str, tuple[int, str]]:
+def table_checksums(path: Path, schemas_excluded: tuple[str, ...] = ("meta",),
+                    ignored_columns: frozenset[str] = frozenset()) -> dict[str, tuple[int, str]]:
     """{schema.table: (rows, md5 over the sorted md5 of every row)} for every base table of the warehouse.
 
     Row hashes are sorted before they are combined, so no key is needed and duplicates change the sum;
@@ -40,7 +41,7 @@ def table_checksums(path: Path, schemas_excluded: tuple[str, ...] = ("meta",)) -
             if schema in schemas_excluded:
                 continue
             kept = columns.setdefault(f"{schema}.{table}", [])
-            if column not in VOLATILE_COLUMNS and data_type not in VOLATILE_TYPES:
+            if column not in VOLATILE_COLUMNS | ignored_columns and data_type not in VOLATILE_TYPES:
                 kept.append(column)
         sums = {}
         for table, cols in sorted(columns.items()):
