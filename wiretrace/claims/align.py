@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 from scipy import sparse
 
 from wiretrace.claims.dates import date_interval
@@ -118,22 +119,14 @@ def _claim_id(story_id, claim_type, article_id, start) -> str:
     return "cl_" + xxhash.xxh64(f"{story_id}|{claim_type}|{article_id}|{start}".encode()).hexdigest()[:12]
 
 
-class _ArticleTokens:
-    """Every word of one body, tokenised once sentence by sentence (a glued "Dnipro.Russia's" is two
-    words): surfaces, normalised forms and offsets."""
-
-    __slots__ = ("surface", "norm", "start", "end", "starts")
-
-    def __init__(self, body: str, spans):
-        matches = [m for s, e in spans for m in TOKEN_RE.finditer(body, s, e)]
-        self.surface = [m.group() for m in matches]
-        self.norm = list(map(_norm_token, self.surface))
-        self.start = [m.start() for m in matches]
-        self.end = [m.end() for m in matches]
-        self.starts = np.asarray(self.start, dtype=np.int64)
-
-    def index_range(self, lo: int, hi: int) -> tuple[int, int]:
-        return int(np.searchsorted(self.starts, lo)), int(np.searchsorted(self.starts, hi))
+def _masked_text(body: str, lo: int, hi: int, quoted) -> str:
+    """body[lo:hi] with direct-quote spans blanked (same length, so nothing shifts)."""
+    text = body[lo:hi]
+    for qs, qe in quoted:
+        if qs < hi and qe > lo:
+            s, e = max(qs, lo) - lo, min(qe, hi) - lo
+            text = text[:s] + " " * (e - s) + text[e:]
+    return text
 
 
 # distinct variants of one claim compared pairwise for conflicts; beyond this, the most common ones
@@ -158,52 +151,47 @@ def _reps(ma, mb, article_of):
     return None
 
 
+CLAIM_COLUMNS = ("claim_id", "story_id", "claim_type", "canonical_text", "claimant", "value", "article_count",
+                 "outlet_count", "copy_group_count", "mention_count", "first_article")
+MENTION_COLUMNS = ("claim_id", "article_id", "copy_group_id", "char_start", "char_end", "text", "speaker_name",
+                   "slot_numbers", "slot_names", "slot_dates")
+CONFLICT_COLUMNS = ("conflict_id", "story_id", "claim_id", "conflict_type", "value_a", "article_a", "a_start",
+                    "a_end", "value_b", "article_b", "b_start", "b_end")
+
+
 def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
-    """arts: article_id -> dict(body, outlet, copy_group_id, order). Returns (claims, mentions, conflicts)."""
+    """arts: article_id -> dict(body, outlet, copy_group_id, order). Returns (claims, mentions, conflicts)
+    as lists of row tuples in CLAIM_COLUMNS, MENTION_COLUMNS and CONFLICT_COLUMNS order."""
     claims, mentions, conflicts = [], [], []
     bodies = {a: v["body"] for a, v in arts.items()}
     order = {a: v["order"] for a, v in arts.items()}
 
     def add_claim(claim_type, members, canonical, claimant, value):
+        # rows are tuples in the column order of CLAIM_COLUMNS / MENTION_COLUMNS (no per-row dicts)
         members = sorted(members, key=lambda m: (order[m["article_id"]], m["char_start"]))
         first = members[0]
         cid = _claim_id(story_id, claim_type, first["article_id"], first["char_start"])
         art_ids = {m["article_id"] for m in members}
-        claims.append(dict(
-            claim_id=cid, story_id=story_id, claim_type=claim_type, canonical_text=canonical, claimant=claimant,
-            value=value, article_count=len(art_ids), outlet_count=len({arts[a]["outlet"] for a in art_ids}),
-            copy_group_count=len({arts[a]["copy_group_id"] or a for a in art_ids}),
-            mention_count=len(members), first_article=first["article_id"]))
+        claims.append((cid, story_id, claim_type, canonical, claimant, value, len(art_ids),
+                       len({arts[a]["outlet"] for a in art_ids}),
+                       len({arts[a]["copy_group_id"] or a for a in art_ids}), len(members), first["article_id"]))
         for m in members:
-            mentions.append(dict(claim_id=cid, article_id=m["article_id"],
-                                 copy_group_id=arts[m["article_id"]]["copy_group_id"],
-                                 char_start=m["char_start"], char_end=m["char_end"],
-                                 text=bodies[m["article_id"]][m["char_start"]:m["char_end"]],
-                                 speaker_name=m.get("speaker_name"), slot_numbers=m.get("slot_numbers", []),
-                                 slot_names=m.get("slot_names", []), slot_dates=m.get("slot_dates", [])))
+            a, cs, ce = m["article_id"], m["char_start"], m["char_end"]
+            mentions.append((cid, a, arts[a]["copy_group_id"], cs, ce, bodies[a][cs:ce], m.get("speaker_name"),
+                             m.get("slot_numbers", []), m.get("slot_names", []), m.get("slot_dates", [])))
         return cid
 
     def add_conflict(cid, ctype, a, b):
         """a, b: (value, article_id, start, end)."""
-        conflicts.append(dict(conflict_id="cf_" + xxhash.xxh64(f"{cid}|{ctype}|{a[0]}|{b[0]}".encode()).hexdigest()[:12],
-                              story_id=story_id, claim_id=cid, conflict_type=ctype, value_a=a[0],
-                              article_a=a[1], a_start=a[2], a_end=a[3], value_b=b[0], article_b=b[1],
-                              b_start=b[2], b_end=b[3]))
+        conflict_id = "cf_" + xxhash.xxh64(f"{cid}|{ctype}|{a[0]}|{b[0]}".encode()).hexdigest()[:12]
+        conflicts.append((conflict_id, story_id, cid, ctype, *a, *b))
 
-    spans_by_art = defaultdict(list)
-    for s in sentences:
-        spans_by_art[s["article_id"]].append((s["char_start"], s["char_end"]))
-    toks = {a: _ArticleTokens(b, sorted(spans_by_art[a])) for a, b in bodies.items()}
     vocab = _Vocab()
 
     # ---- quotes: identical normalised texts are one unit; near-identical ones (one contains the other)
     # are found among blocked candidates only
     qrows = [q for q in quotes if q["kind"] in ("direct", "partial") and q["char_end"] - q["char_start"] >= 8]
-    qnorms = []
-    for q in qrows:
-        t = toks[q["article_id"]]
-        lo, hi = t.index_range(q["char_start"], q["char_end"])
-        qnorms.append(t.norm[lo:hi])
+    qnorms = [list(map(_norm_token, TOKEN_RE.findall(q["quote_text"]))) for q in qrows]
     keep = [i for i, n in enumerate(qnorms) if len(n) >= 3]
     qrows = [qrows[i] for i in keep]
     qkeys = [" ".join(qnorms[i]) for i in keep]
@@ -257,14 +245,6 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             direct_by_art[q["article_id"]].append((q["char_start"], q["char_end"]))
         elif q["kind"] in ("indirect", "according_to"):
             attr_by_sent[(q["article_id"], q["sentence_no"])].append(q)
-    masked_by_art = {}
-    for a, spans in direct_by_art.items():
-        t = toks[a]
-        mask = np.zeros(len(t.start), dtype=bool)
-        for s, e in spans:
-            lo, hi = t.index_range(s, e)
-            mask[lo:hi] = True
-        masked_by_art[a] = mask
     sent_starts = defaultdict(list)
     for s in sentences:
         sent_starts[s["article_id"]].append((s["char_start"], s["sentence_no"]))
@@ -273,18 +253,17 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         k = bisect.bisect_right(starts, (d["char_start"], 1 << 30)) - 1
         if k >= 0:
             dates_by_sent[(d["article_id"], starts[k][1])].append(d)
-    srows, sidx, skeys = [], [], []
+    srows, swords, skeys = [], [], []
     for s in sentences:
-        a = s["article_id"]
-        t = toks[a]
-        lo, hi = t.index_range(s["char_start"], s["char_end"])
-        mask = masked_by_art.get(a)
-        idx = [k for k in range(lo, hi) if mask is None or not mask[k]]
-        content = [t.norm[k] for k in idx if t.norm[k] not in STOPWORDS]
+        a, lo, hi = s["article_id"], s["char_start"], s["char_end"]
+        text = _masked_text(bodies[a], lo, hi, direct_by_art.get(a, ()))
+        surfaces = TOKEN_RE.findall(text)
+        norms = list(map(_norm_token, surfaces))
+        content = [n for n in norms if n not in STOPWORDS]
         if len(content) < 5:
             continue
         srows.append(s)
-        sidx.append(idx)
+        swords.append((surfaces, norms))
         skeys.append(" ".join(content))
     sarts = [s["article_id"] for s in srows]
     uf = _UnionFind(len(srows))
@@ -308,14 +287,13 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         for i in group:
             s = srows[i]
             a = s["article_id"]
-            t = toks[a]
             key = (a, s["sentence_no"])
             attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
-            idx = sidx[i]
+            surfaces, norms = swords[i]
             members.append(dict(article_id=a, char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
-                                slot_numbers=[float(t.norm[k]) for k in idx if _NUM_TOKEN.match(t.norm[k])],
-                                slot_names=[t.surface[k] for k in idx[1:] if t.surface[k][:1].isupper()],
+                                slot_numbers=[float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                                slot_names=[w for w in surfaces[1:] if w[:1].isupper()],
                                 slot_dates=[d["resolved_date"] for d in sdates if d["resolved_date"]],
                                 _dates=sdates))
         claimants = Counter(m["speaker_name"] for m in members if m["speaker_name"])
@@ -326,8 +304,8 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                         bodies[cs["article_id"]][cs["char_start"]:cs["char_end"]],
                         claimants.most_common(1)[0][0] if claimants else None, None)
         if len(group) > 1:
-            _slot_conflicts(cid, group, srows, sidx, toks, members, arts, add_conflict,
-                            len({skeys[i] for i in group}) > 1)
+            _slot_conflicts(cid, group, srows, sarts, skeys, direct_by_art, bodies, members, arts,
+                            add_conflict)
 
     # ---- quantities
     by_value = defaultdict(list)
@@ -366,25 +344,55 @@ def _context(bodies, q) -> frozenset:
 
 @lru_cache(maxsize=4096)
 def _paragraph_words(text: str) -> frozenset:
-    return frozenset(_key(word_tokens(text)).split())
+    return frozenset(n for n in map(_norm_token, TOKEN_RE.findall(text)) if n not in STOPWORDS)
 
 
-def _slot_conflicts(cid, group, srows, sidx, toks, members, arts, add_conflict, content_differs: bool):
+def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes of two token lists from rapidfuzz's LCS alignment (C++, much faster than
+    difflib): each run of deletes and inserts between two equal blocks becomes one 'replace' block."""
+    out = []
+    run = None  # [a0, a1, b0, b1] of the current non-equal run
+
+    def flush():
+        a0, a1, b0, b1 = run
+        out.append(("replace" if a1 > a0 and b1 > b0 else "delete" if a1 > a0 else "insert", a0, a1, b0, b1))
+
+    for op in Indel.opcodes(a, b):
+        if op.tag == "equal":
+            if run:
+                flush()
+                run = None
+            out.append(("equal", op.src_start, op.src_end, op.dest_start, op.dest_end))
+        elif run is None:
+            run = [op.src_start, op.src_end, op.dest_start, op.dest_end]
+        else:
+            run[1], run[3] = op.src_end, op.dest_end
+    if run:
+        flush()
+    return out
+
+
+def _slot_conflicts(cid, group, srows, art_of, skeys, direct_by_art, bodies, members, arts, add_conflict):
     seen = set()
-    art_of = [s["article_id"] for s in srows]
     pos = {i: x for x, i in enumerate(group)}
+    tokens = {}
 
     def tokens_of(i):
-        t = toks[art_of[i]]
-        return [(t.surface[k], t.norm[k], t.start[k], t.end[k]) for k in sidx[i]]
+        """(surface, normalised, start, end) of the sentence's words outside direct quotes."""
+        if i not in tokens:
+            a, s = art_of[i], srows[i]
+            quoted = direct_by_art.get(a, ())
+            lo, hi = s["char_start"], s["char_end"]
+            quoted = [(qs, qe) for qs, qe in quoted if qs < hi and qe > lo]
+            tokens[i] = [(m.group(), _norm_token(m.group()), m.start(), m.end())
+                         for m in TOKEN_RE.finditer(bodies[a], lo, hi)
+                         if not quoted or not any(qs <= m.start() < qe for qs, qe in quoted)]
+        return tokens[i]
 
-    def norm_key(i):
-        t = toks[art_of[i]]
-        return tuple(t.norm[k] for k in sidx[i])
 
-    order_of = {a: v["order"] for a, v in arts.items()}.__getitem__
-    # copies whose content words are identical differ at most in stopwords: no slot can disagree
-    variants = _variants(group, norm_key, art_of.__getitem__, order_of) if content_differs else []
+    # variants by content words: copies that differ only in stopwords cannot disagree on a slot
+    differs = len({skeys[i] for i in group}) > 1
+    variants = _variants(group, skeys.__getitem__, art_of.__getitem__, lambda a: arts[a]["order"]) if differs else []
     for x in range(len(variants)):
         for y in range(x + 1, len(variants)):
             pair = _reps(variants[x][1], variants[y][1], art_of.__getitem__)
@@ -392,8 +400,7 @@ def _slot_conflicts(cid, group, srows, sidx, toks, members, arts, add_conflict, 
                 continue
             ia, ib = pair
             ta, tb = tokens_of(ia), tokens_of(ib)
-            sm = difflib.SequenceMatcher(a=variants[x][0], b=variants[y][0], autojunk=False)
-            for op, a0, a1, b0, b1 in sm.get_opcodes():
+            for op, a0, a1, b0, b1 in _token_opcodes([t[1] for t in ta], [t[1] for t in tb]):
                 if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
                     continue
                 pa, pb = ta[a0:a1], tb[b0:b1]

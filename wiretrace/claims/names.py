@@ -1,6 +1,7 @@
 """Person and organisation names in news text: title stripping, person mentions, name normalisation."""
 
 import re
+from functools import lru_cache
 
 from wiretrace.claims.normalize import TOKEN_RE
 
@@ -57,6 +58,7 @@ def strip_titles(run: str) -> str:
     return " ".join(toks)
 
 
+@lru_cache(maxsize=200_000)
 def is_person_run(run: str, titled: bool = False) -> bool:
     """A capitalised run that looks like a person's name (after titles are stripped)."""
     toks = run.split()
@@ -73,6 +75,16 @@ def is_person_run(run: str, titled: bool = False) -> bool:
     return len(toks) >= 2 or titled
 
 
+@lru_cache(maxsize=200_000)
+def _name_of_run(run: str) -> tuple[str, bool]:
+    """(name, titled) of a capitalised run: titles stripped, a trailing possessive token dropped."""
+    stripped = strip_titles(run)
+    toks = stripped.split()
+    while toks and toks[-1].endswith(("'s", "’s")):
+        toks = toks[:-1]
+    return " ".join(toks), stripped != run
+
+
 def person_mentions(text: str, start: int, end: int, masked) -> list[tuple[int, int, str]]:
     """Person-name mentions (start, end, name) in text[start:end], skipping masked (quoted) positions."""
     out = []
@@ -80,16 +92,15 @@ def person_mentions(text: str, start: int, end: int, masked) -> list[tuple[int, 
         if masked(m.start()):
             continue
         run = m.group().rstrip(".")
-        stripped = strip_titles(run)
-        titled = stripped != run or bool(_AGE_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()))
-        if not stripped:
+        name, titled = _name_of_run(run)
+        if not name:
             continue
-        # drop a trailing possessive token ("Kyiv’s") and any sentence-initial non-name words
-        toks = stripped.split()
-        while toks and toks[-1].endswith(("'s", "’s")):
-            toks = toks[:-1]
-        name = " ".join(toks)
-        if name and is_person_run(name, titled):
+        if not titled and " " not in name:
+            # a single word is a person only after a title or an age ("60-year-old Oleksandr")
+            titled = bool(_AGE_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()))
+            if not titled:
+                continue
+        if is_person_run(name, titled):
             s = m.start() + run.rfind(name) if name in run else m.start()
             out.append((s, s + len(name), name))
     return out

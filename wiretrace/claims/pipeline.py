@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from wiretrace.claims.align import align_story
+from wiretrace.claims.align import CLAIM_COLUMNS, CONFLICT_COLUMNS, MENTION_COLUMNS, align_story
 from wiretrace.claims.dates import extract_dates
 from wiretrace.claims.normalize import canonicalise_speakers
 from wiretrace.claims.quantities import extract_quantities
@@ -45,6 +45,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 
 
 COLUMNS = {name: tuple(schema) for name, schema in SCHEMAS.items()}
+assert (COLUMNS["claims"], COLUMNS["claim_mentions"], COLUMNS["conflicts"]) == \
+    (CLAIM_COLUMNS, MENTION_COLUMNS, CONFLICT_COLUMNS), "align_story builds its row tuples in schema order"
 
 
 @dataclass
@@ -94,8 +96,10 @@ def process_story(task) -> dict[str, list[tuple]]:
     canonicalise_speakers(out["quotes"], {a: v["order"] for a, v in arts.items()})
     claims, mentions, conflicts = align_story(
         story_id, arts, out["sentences"], out["quotes"], out["quantities"], out["dates"])
-    out["claims"], out["claim_mentions"], out["conflicts"] = claims, mentions, conflicts
-    return {name: [tuple(map(r.get, COLUMNS[name])) for r in rows] for name, rows in out.items()}
+    rows = {name: [tuple(map(r.get, COLUMNS[name])) for r in out[name]]
+            for name in ("sentences", "quotes", "quantities", "dates")}
+    rows.update(claims=claims, claim_mentions=mentions, conflicts=conflicts)  # already tuples
+    return rows
 
 
 def _tasks(articles: pl.DataFrame, members: pl.DataFrame):

@@ -246,10 +246,11 @@ def _walk_forward_np(body: str, lo: int, hi: int) -> tuple[int, int] | None:
     return out[0].start(), out[-1].end() - (1 if out[-1].group().endswith(",") else 0)
 
 
-def find_frames(body: str, s_start: int, s_end: int, masked, quotes_in_sentence) -> list[Frame]:
-    """Every cue verb outside quotes in one sentence, with its speaker phrase."""
+def find_frames(body: str, s_start: int, s_end: int, masked, quotes_in_sentence, cues=None) -> list[Frame]:
+    """Every cue verb outside quotes in one sentence, with its speaker phrase. ``cues``: the sentence's
+    cue matches when already found by one pass over the body."""
     frames = []
-    for m in _CUE_RE.finditer(body, s_start, s_end):
+    for m in (_CUE_RE.finditer(body, s_start, s_end) if cues is None else cues):
         if masked(m.start()):
             continue
         cue = m.group(1)
@@ -389,8 +390,15 @@ def extract_quotes(article_id: str, body: str, sent_spans: list[tuple[int, int]]
                 speakers.events.append((f.cue_start, res[0], res[2]))
         return resolved_frames[f.cue_start]
 
+    # one pass of the cue-verb pattern over the body; sentences without a cue skip frame search entirely
+    cues_by_sent: dict[int, list[re.Match]] = {}
+    for m in _CUE_RE.finditer(body):
+        si = sent_of(m.start())
+        if sent_spans and sent_spans[si][0] <= m.start() and m.end() <= sent_spans[si][1]:
+            cues_by_sent.setdefault(si, []).append(m)
     for si, (ss, se) in enumerate(sent_spans):
-        frames = find_frames(body, ss, se, masked, by_sent.get(si, []))
+        cues = cues_by_sent.get(si)
+        frames = find_frames(body, ss, se, masked, by_sent.get(si, []), cues) if cues else []
         frames_by_sent[si] = frames
         for f in frames:
             frame_speaker(f)
