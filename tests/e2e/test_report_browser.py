@@ -8,6 +8,7 @@ browser binary the test skips and says so loudly.
 import dataclasses
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -27,8 +28,10 @@ pytestmark = pytest.mark.slow
 def chromium_path() -> str:
     path = os.environ.get("WIRETRACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.skip("NO BROWSER: Chromium not found (/usr/bin/chromium); run scripts/install_browser.sh "
-                    "(apt-get install chromium). The story report browser test did NOT run.")
+        message = (f"NO BROWSER: Chromium not found at {path}; run scripts/install_browser.sh "
+                   "(apt-get install chromium). The story report browser test did NOT run.")
+        warnings.warn(message, stacklevel=1)  # shows in the warnings summary even without -rs
+        pytest.skip(message)
     return path
 
 
