@@ -74,7 +74,9 @@ def build_celery_job(name: str = NIGHTLY_CELERY_JOB_NAME):
         name=name,
         selection=dg.AssetSelection.all(),
         partitions_def=nightly_partitions,
-        executor_def=celery_executor.configured(executor_config(), name="wiretrace_celery"),
+        executor_def=celery_executor,
+        # defaults from the environment at load; execute_nightly_celery re-reads it at launch
+        config={"execution": {"config": executor_config()}},
         description="The nightly job with every step a Celery task (Redis broker); warehouse steps "
                     "serialised by the duckdb_writer pool. Same assets and checks as 'nightly'.",
         tags=dict(nightly_job.tags or {}),
@@ -98,4 +100,4 @@ def execute_nightly_celery(night: str, instance: dg.DagsterInstance, *, module: 
 
     job = ReconstructableRepository.for_module(module, attribute).get_reconstructable_job(job_name)
     return dg.execute_job(job, instance=instance, tags={"dagster/partition": night},
-                          raise_on_error=raise_on_error)
+                          run_config={"execution": {"config": executor_config()}}, raise_on_error=raise_on_error)
