@@ -10,12 +10,12 @@ export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims export clean-state docs
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline export clean-state docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,scale]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -40,7 +40,7 @@ test-fast: $(STAMP) home
 ui: $(STAMP) home
 	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-bench: bench-clean bench-stories bench-claims
+bench: bench-clean bench-stories bench-claims bench-pipeline
 
 bench-clean: $(STAMP)
 	$(PY) -m benchmarks.bench_clean
@@ -50,6 +50,10 @@ bench-stories: $(STAMP)
 
 bench-claims: $(STAMP)
 	$(PY) -m benchmarks.bench_claims
+
+## make bench-pipeline: every stage + the nightly job on a synthetic 10k-article night (SIZES=10k,100k for more)
+bench-pipeline: $(STAMP)
+	$(PY) -m benchmarks.bench_pipeline --sizes $(or $(SIZES),10k)
 
 ## make docs: regenerate docs/DATA_DICTIONARY.md from the comments in sql/ddl and sql/marts
 docs: $(STAMP)
