@@ -177,7 +177,8 @@ def step_clean(args: dict) -> dict:
     docs = _night_docs(args["corpus"], args["night"], args.get("limit"), args.get("html_only", False))
     prof = _maybe_profile(args)
     t = time.perf_counter()
-    result = clean_documents(docs, None, workers=2, as_of=date.fromisoformat(args["night"]))
+    # profiled runs use one process: cProfile sees only its own process, not pool workers
+    result = clean_documents(docs, None, workers=1 if prof else 2, as_of=date.fromisoformat(args["night"]))
     seconds = time.perf_counter() - t
     out = {"articles_in": docs.height, "seconds": seconds, "rate": docs.height / seconds,
            "articles_out": result.articles.height, "failures": result.failures.height,
@@ -279,7 +280,7 @@ def step_claims(args: dict) -> dict:
     members = pl.read_parquet(args["members"])
     prof = _maybe_profile(args)
     t = time.perf_counter()
-    result = extract_claims(articles, members, workers=2)
+    result = extract_claims(articles, members, workers=1 if prof else 2)
     seconds = time.perf_counter() - t
     out = {"articles_in": articles.height, "seconds": seconds, "rate": articles.height / seconds,
            "rows": {k: v.height for k, v in result.tables().items()}}
@@ -553,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasketch-cap", type=int, default=50_000, help="articles for the datasketch reference")
     parser.add_argument("--sklearn-cap", type=int, default=4000, help="articles for the average-link reference")
     parser.add_argument("--skip-job", action="store_true", help="stages and references only, no Dagster job")
-    parser.add_argument("--profile", action="store_true", help="cProfile each stage (slower; top functions in the report)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile each stage in one process (slower, single-core rates; top functions in the report)")
     parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "wiretrace-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora and warehouses")
     parser.add_argument("--child")
