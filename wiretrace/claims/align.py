@@ -73,21 +73,23 @@ class _UnionFind:
         return list(out.values())
 
 
-def _overlap_pairs(token_ids: list[list[int]], min_shared: float, *, jaccard: float = 0.0,
+def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
                    common_df: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs (i < j) of token-id sets that share at least ``min_shared`` of the smaller set
-    (and reach ``jaccard``), from one sparse incidence product — the blocking step that keeps alignment
-    near-linear instead of comparing every sentence of a story with every other one. Tokens in more than
+    """Candidate pairs (i < j) of token sets that share at least ``min_shared`` of the smaller set (and
+    reach ``jaccard``), from one sparse incidence product — the blocking step that keeps alignment near
+    linear instead of comparing every sentence of a story with every other one. Tokens in more than
     ``common_df`` sets (when > 0) do not count: they would pair everything with everything."""
-    n = len(token_ids)
+    n = len(token_sets)
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if n <= 24 and not common_df:  # a sparse product costs ~1 ms of set-up: small inputs go pairwise
-        sets = [set(t) for t in token_ids]
+        sets = [t if isinstance(t, (set, frozenset)) else set(t) for t in token_sets]
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n)
                  if (k := len(sets[i] & sets[j])) >= max(1, min_shared * min(len(sets[i]), len(sets[j])))
                  and k >= jaccard * (len(sets[i]) + len(sets[j]) - k)]
         return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+    vocab: dict = {}
+    token_ids = [{vocab.setdefault(t, len(vocab)) for t in ts} for ts in token_sets]
     lens = np.fromiter((len(t) for t in token_ids), np.int64, n)
     indices = np.fromiter((t for ids in token_ids for t in ids), np.int64, int(lens.sum()))
     indptr = np.concatenate(([0], np.cumsum(lens)))
@@ -108,11 +110,6 @@ def _overlap_pairs(token_ids: list[list[int]], min_shared: float, *, jaccard: fl
     if jaccard:
         ok &= inter >= jaccard * (lens[ii] + lens[jj] - inter)
     return ii[ok].astype(np.int64), jj[ok].astype(np.int64)
-
-
-class _Vocab(dict):
-    def ids(self, tokens) -> list[int]:
-        return sorted({self.setdefault(t, len(self)) for t in tokens})
 
 
 def _claim_id(story_id, claim_type, article_id, start) -> str:
@@ -186,7 +183,6 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         conflict_id = "cf_" + xxhash.xxh64(f"{cid}|{ctype}|{a[0]}|{b[0]}".encode()).hexdigest()[:12]
         conflicts.append((conflict_id, story_id, cid, ctype, *a, *b))
 
-    vocab = _Vocab()
 
     # ---- quotes: identical normalised texts are one unit; near-identical ones (one contains the other)
     # are found among blocked candidates only
@@ -202,7 +198,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         uf.union(first_of_key.setdefault(k, i), i)
     distinct = list(first_of_key)
     if len(distinct) > 1:
-        ii, jj = _overlap_pairs([vocab.ids(k.split()) for k in distinct], 0.6)
+        ii, jj = _overlap_pairs([k.split() for k in distinct], 0.6)
         for i, j in zip(ii.tolist(), jj.tolist()):
             a, b = distinct[i], distinct[j]
             if min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b, score_cutoff=90):
@@ -276,7 +272,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         # token-set test for one sentence contained in a longer one
         words = [k.split() for k in distinct]
         sorted_keys = [" ".join(sorted(w)) for w in words]
-        ii, jj = _overlap_pairs([vocab.ids(w) for w in words], 0.3, common_df=max(50, len(distinct) // 10))
+        ii, jj = _overlap_pairs(words, 0.3, common_df=max(50, len(distinct) // 10))
         for i, j in zip(ii.tolist(), jj.tolist()):
             score = fuzz.ratio(sorted_keys[i], sorted_keys[j], score_cutoff=45)
             if score >= 72 or (score and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88)
@@ -296,6 +292,11 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                                 slot_names=[w for w in surfaces[1:] if w[:1].isupper()],
                                 slot_dates=[d["resolved_date"] for d in sdates if d["resolved_date"]],
                                 _dates=sdates))
+        if len(group) == 1:  # most sentences of a story are in one article only
+            s, speaker = srows[group[0]], members[0]["speaker_name"]
+            add_claim("attribution" if speaker else "event", members,
+                      bodies[s["article_id"]][s["char_start"]:s["char_end"]], speaker, None)
+            continue
         claimants = Counter(m["speaker_name"] for m in members if m["speaker_name"])
         canon = Counter(skeys[i] for i in group)
         canon_i = max(group, key=lambda i: (canon[skeys[i]], -order[srows[i]["article_id"]]))
@@ -323,7 +324,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             for idx in by_unit.values():
                 if len(idx) < 2:
                     continue
-                ctx = [vocab.ids(_context(bodies, rows[i])) for i in idx]
+                ctx = [_context(bodies, rows[i]) for i in idx]
                 ii, jj = _overlap_pairs(ctx, 0.0, jaccard=0.2)
                 for x, y in zip(ii.tolist(), jj.tolist()):
                     uf.union(idx[x], idx[y])
@@ -374,7 +375,6 @@ def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int,
 
 def _slot_conflicts(cid, group, srows, art_of, skeys, direct_by_art, bodies, members, arts, add_conflict):
     seen = set()
-    pos = {i: x for x, i in enumerate(group)}
     tokens = {}
 
     def tokens_of(i):
@@ -417,8 +417,8 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, direct_by_art, bodies, mem
                     _emit(cid, ctype, ta, a0, a1, tb, b0, b1, srows[ia], srows[ib], arts, add_conflict, seen)
     # dates: one date each, windows that do not overlap (distinct date readings compared once)
     readings = {}
-    for i in group:
-        ds = members[pos[i]]["_dates"]
+    for member in members:  # members are in group order
+        ds = member["_dates"]
         if len(ds) == 1 and ds[0]["resolved_date"]:
             readings.setdefault((ds[0]["resolved_date"], ds[0]["granularity"]), ds[0])
     if len(readings) < 2:

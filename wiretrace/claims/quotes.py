@@ -51,6 +51,14 @@ _CAP_WORD_RE = re.compile(r"\b[A-Z][\w’'-]+")
 _DETERMINERS = frozenset({"the", "a", "an"})
 _OPEN_CTX = set(" \t\n([{—–-/:;,")
 _WORD_RE = re.compile(r"[^\s,;:()\[\]“”\"]+")
+_PARA_RE = re.compile(r"[^\n]+")
+_MARK_RE = re.compile(r"[“”\"]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_LAST_WORD_RE = re.compile(r"(\S+)$")
+_TRAILING_PAREN_RE = re.compile(r"\s*\([^()]{1,40}\)\s*$")
+_TRAILING_DATE_RE = re.compile(r"\s+(?:in|on|at)\s+(?:\d{4}|[A-Z][a-z]+day)\s*$")
+_AGE_RE = re.compile(r"\d+-year-old")
+_THAT_RE = re.compile(r"(?:[^.,;“\"]{0,40}?\bthat\b)?")
 _PARTY_RE = re.compile(r"^\(?[DRI]-[A-Z][\w.]*\)?$")
 
 
@@ -76,7 +84,7 @@ class Frame:
 
 
 def paragraph_spans(body: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"[^\n]+", body) if m.group().strip()]
+    return [m.span() for m in _PARA_RE.finditer(body) if m.group().strip()]
 
 
 def find_quote_spans(body: str, paras: list[tuple[int, int]]) -> list[QuoteSpan]:
@@ -86,7 +94,7 @@ def find_quote_spans(body: str, paras: list[tuple[int, int]]) -> list[QuoteSpan]
         open_pos = None
         continued = False
         first_mark_seen = False
-        for m in re.finditer(r"[“”\"]", body[ps:pe]):
+        for m in _MARK_RE.finditer(body[ps:pe]):
             pos = ps + m.start()
             ch = m.group()
             if ch == '"':
@@ -109,7 +117,7 @@ def find_quote_spans(body: str, paras: list[tuple[int, int]]) -> list[QuoteSpan]
         if open_pos is not None:
             spans.append(_make_span(body, open_pos, None, pi, continued, pe))
             carry = True
-    return [s for s in spans if s.end > s.start and re.search(r"[^\W\d_]", body[s.start:s.end])]
+    return [s for s in spans if s.end > s.start and _LETTER_RE.search(body, s.start, s.end)]
 
 
 def _make_span(body, open_pos, close_pos, para, continued, para_end=None):
@@ -145,14 +153,13 @@ def _np_before(body: str, lo: int, cue_start: int) -> tuple[int, int] | None:
     # drop auxiliaries/adverbs between subject and verb ("also said", "has previously said")
     while True:
         stripped = text.rstrip()
-        m = re.search(r"(\S+)$", stripped)
+        m = _LAST_WORD_RE.search(stripped)
         if m and (m.group(1).lower() in _SKIP_BEFORE_CUE or (m.group(1).endswith("ly") and m.group(1).islower()
                                                               and len(m.group(1)) > 4)):
             text = stripped[: m.start()]
             continue
         # a trailing parenthetical such as (D-Mass.) or a date phrase "in 2022"/"on Sunday"
-        m2 = re.search(r"\s*\([^()]{1,40}\)\s*$", stripped) or re.search(
-            r"\s+(?:in|on|at)\s+(?:\d{4}|[A-Z][a-z]+day)\s*$", stripped)
+        m2 = _TRAILING_PAREN_RE.search(stripped) or _TRAILING_DATE_RE.search(stripped)
         if m2:
             text = stripped[: m2.start()]
             continue
@@ -189,7 +196,7 @@ def _walk_np(body: str, lo: int, end: int) -> tuple[int, int] | None:
     for i in range(len(words) - 1, -1, -1):
         w = words[i].group()
         wl = w.lower().rstrip(".")
-        if wl in _NP_STOP or w[0].isdigit() and not re.match(r"\d+-year-old", w):
+        if wl in _NP_STOP or w[0].isdigit() and not _AGE_RE.match(w):
             break
         if i < len(words) - 1 and body[words[i].end():words[i + 1].start()].strip():
             break  # punctuation between words ends the phrase
@@ -296,20 +303,43 @@ class _Speakers:
 
     def __init__(self, body: str, masked, sent_spans):
         self.body = body
-        mentions = nm.person_mentions(body, 0, len(body), masked)
-        self.full_names = [n for _, _, n in mentions if " " in n]
-        self.singles = {n for _, _, n in mentions if " " not in n}
+        self._masked, self._sent_spans = masked, sent_spans
+        self._mentions = None  # person mentions of the whole body, found on first need
+        self.events: list[tuple[int, str, bool]] = []  # (pos, name, is_person) of resolved speakers
+
+    def _scan(self) -> None:
+        mentions = nm.person_mentions(self.body, 0, len(self.body), self._masked)
+        self._full_names = [n for _, _, n in mentions if " " in n]
+        self._singles = {n for _, _, n in mentions if " " not in n}
         # sentence subjects that are persons: (pos, name)
         firsts = {}
-        starts = [s for s, _ in sent_spans]
+        starts = [s for s, _ in self._sent_spans]
         for s, _, n in mentions:
             i = bisect.bisect_right(starts, s) - 1
             firsts.setdefault(i, (s, n))
-        self.subjects = sorted(firsts.values())
-        self.events: list[tuple[int, str, bool]] = []  # (pos, name, is_person) of resolved speakers
+        self._subjects = sorted(firsts.values())
+        self._mentions = mentions
+
+    @property
+    def full_names(self) -> list[str]:
+        if self._mentions is None:
+            self._scan()
+        return self._full_names
+
+    @property
+    def singles(self) -> set[str]:
+        if self._mentions is None:
+            self._scan()
+        return self._singles
+
+    @property
+    def subjects(self) -> list[tuple[int, str]]:
+        if self._mentions is None:
+            self._scan()
+        return self._subjects
 
     def canonical(self, name: str) -> str:
-        return nm.expand_name(name, self.full_names)
+        return name if " " in name else nm.expand_name(name, self.full_names)
 
     def is_known_person(self, name: str) -> bool:
         return name in self.singles or any(f.split()[-1] == name for f in self.full_names)
@@ -331,7 +361,7 @@ class _Speakers:
             person = nm.PRONOUNS[low] == "person"
             return self.recent(pos, person), "pronoun", person
         name, is_person = nm.name_from_np(np_text)
-        if name and not is_person and " " not in name and self.is_known_person(name):
+        if name and not is_person and " " not in name and name[:1].isupper() and self.is_known_person(name):
             is_person = True
         if name and is_person:
             name = self.canonical(name)
@@ -340,7 +370,7 @@ class _Speakers:
 
 def _content_after_cue(body: str, frame: Frame, s_end: int) -> tuple[int, int] | None:
     start = frame.cue_end
-    m = re.match(r"(?:[^.,;“\"]{0,40}?\bthat\b)?", body[start:s_end])
+    m = _THAT_RE.match(body[start:s_end])
     if m and m.group() and "that" in m.group():
         start += m.end()
     elif frame.cue in ("told", "tells") or frame.cue not in _THAT_OPTIONAL:
