@@ -8,7 +8,6 @@ browser binary the test skips and says so loudly.
 import dataclasses
 import os
 import shutil
-import warnings
 from pathlib import Path
 
 import duckdb
@@ -25,21 +24,26 @@ CONFLICT_PAIR = {"Mezhyra", "Mezhova"}  # shared/seeds/expected.json: the town n
 pytestmark = pytest.mark.slow
 
 
-def chromium_path() -> str:
+def chromium_path(config: pytest.Config) -> str:
     path = os.environ.get("WIRETRACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
         message = (f"NO BROWSER: Chromium not found at {path}; run scripts/install_browser.sh "
                    "(apt-get install chromium). The story report browser test did NOT run.")
-        warnings.warn(message, stacklevel=1)  # shows in the warnings summary even without -rs
+        # Loud: straight to the terminal, past output capture, whatever -r options are given.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"\n!!! {message}", red=True, bold=True)
         pytest.skip(message)
     return path
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(pytestconfig):
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_path()
+    executable = chromium_path(pytestconfig)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -39,12 +38,17 @@ KEY_FIGURES = {
 pytestmark = pytest.mark.slow
 
 
-def chromium_path() -> str:
+def chromium_path(config: pytest.Config) -> str:
     path = os.environ.get("WIRETRACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
         message = (f"NO BROWSER: Chromium not found at {path}; run scripts/install_browser.sh "
                    "(apt-get install chromium). The Dagster UI browser test did NOT run.")
-        warnings.warn(message, stacklevel=1)  # shows in the warnings summary even without -rs
+        # Loud: straight to the terminal, past output capture, whatever -r options are given.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"\n!!! {message}", red=True, bold=True)
         pytest.skip(message)
     return path
 
@@ -109,10 +113,10 @@ def webserver(night):
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(pytestconfig):
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_path()
+    executable = chromium_path(pytestconfig)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
