@@ -30,7 +30,11 @@ SELECT
 FROM stories.members AS m
 LEFT JOIN live AS l ON l.story_id = m.story_id
 LEFT JOIN stories.copy_groups_current AS g ON g.copy_group_id = m.copy_group_id
-LEFT JOIN clean.articles AS a ON a.article_id = m.article_id;
+LEFT JOIN (
+    -- one row per article even if a later night re-cleaned it: the latest version
+    SELECT article_id, title, published_date FROM clean.articles
+    QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY ingest_date DESC) = 1
+) AS a ON a.article_id = m.article_id;
 COMMENT ON VIEW marts.story_members IS 'Every article of every live story, one row per article: its copy group, the group''s current representative, outlet, headline and dates. Stories absorbed by a merge are resolved to the story they went into (assigned_story_id keeps the original).';
 COMMENT ON COLUMN marts.story_members.story_id IS 'Live story (merges resolved): join key to marts.stories.';
 COMMENT ON COLUMN marts.story_members.article_id IS 'clean.articles.article_id.';
