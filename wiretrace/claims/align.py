@@ -14,6 +14,7 @@ import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
+from itertools import chain
 from functools import lru_cache
 
 import numpy as np
@@ -90,10 +91,10 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
         return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
     vocab: dict = {}
     token_ids = [{vocab.setdefault(t, len(vocab)) for t in ts} for ts in token_sets]
-    lens = np.fromiter((len(t) for t in token_ids), np.int64, n)
-    indices = np.fromiter((t for ids in token_ids for t in ids), np.int64, int(lens.sum()))
+    lens = np.fromiter(map(len, token_ids), np.int64, n)
+    indices = np.fromiter(chain.from_iterable(token_ids), np.int64, int(lens.sum()))
     indptr = np.concatenate(([0], np.cumsum(lens)))
-    n_vocab = int(indices.max()) + 1 if len(indices) else 1
+    n_vocab = len(vocab) or 1
     if common_df:
         df = np.bincount(indices, minlength=n_vocab)
         keep = df[indices] <= common_df
@@ -178,6 +179,14 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                              m.get("slot_numbers", []), m.get("slot_names", []), m.get("slot_dates", [])))
         return cid
 
+    def add_single(claim_type, a, cs, ce, canonical, claimant, value, speaker, numbers, names, slot_dates):
+        """add_claim for a claim with one mention (most of them), without building a member dict."""
+        cid = _claim_id(story_id, claim_type, a, cs)
+        art = arts[a]
+        claims.append((cid, story_id, claim_type, canonical, claimant, value, 1, 1, 1, 1, a))
+        mentions.append((cid, a, art["copy_group_id"], cs, ce, bodies[a][cs:ce], speaker, numbers, names, slot_dates))
+        return cid
+
     def add_conflict(cid, ctype, a, b):
         """a, b: (value, article_id, start, end)."""
         conflict_id = "cf_" + xxhash.xxh64(f"{cid}|{ctype}|{a[0]}|{b[0]}".encode()).hexdigest()[:12]
@@ -204,6 +213,12 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             if min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b, score_cutoff=90):
                 uf.union(first_of_key[a], first_of_key[b])
     for group in uf.groups():
+        if len(group) == 1:
+            q = qrows[group[0]]
+            sp = q["speaker_name"]
+            add_single("quote", q["article_id"], q["char_start"], q["char_end"], q["quote_text"], sp, None, sp,
+                       [], [sp] if sp else [], [])
+            continue
         members = [dict(qrows[i], slot_names=[qrows[i]["speaker_name"]] if qrows[i]["speaker_name"] else [])
                    for i in group]
         speakers = Counter(m["speaker_name"] for m in members if m["speaker_name"])
@@ -252,7 +267,8 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
     srows, swords, skeys = [], [], []
     for s in sentences:
         a, lo, hi = s["article_id"], s["char_start"], s["char_end"]
-        text = _masked_text(bodies[a], lo, hi, direct_by_art.get(a, ()))
+        quoted = direct_by_art.get(a)
+        text = _masked_text(bodies[a], lo, hi, quoted) if quoted else s["text"]
         surfaces = TOKEN_RE.findall(text)
         norms = list(map(_norm_token, surfaces))
         content = [n for n in norms if n not in STOPWORDS]
@@ -279,6 +295,19 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                                and len(set(words[i]) & set(words[j])) >= 7):
                 uf.union(first_of_key[distinct[i]], first_of_key[distinct[j]])
     for group in uf.groups():
+        if len(group) == 1:  # most sentences of a story are in one article only
+            i = group[0]
+            s = srows[i]
+            a, cs, ce = s["article_id"], s["char_start"], s["char_end"]
+            key = (a, s["sentence_no"])
+            attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
+            surfaces, norms = swords[i]
+            speaker = attr[0]["speaker_name"] if attr else None
+            add_single("attribution" if speaker else "event", a, cs, ce, s["text"], speaker, None, speaker,
+                       [float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                       [w for w in surfaces[1:] if w[:1].isupper()],
+                       [d["resolved_date"] for d in sdates if d["resolved_date"]])
+            continue
         members = []
         for i in group:
             s = srows[i]
@@ -292,19 +321,16 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                                 slot_names=[w for w in surfaces[1:] if w[:1].isupper()],
                                 slot_dates=[d["resolved_date"] for d in sdates if d["resolved_date"]],
                                 _dates=sdates))
-        if len(group) == 1:  # most sentences of a story are in one article only
-            s, speaker = srows[group[0]], members[0]["speaker_name"]
-            add_claim("attribution" if speaker else "event", members,
-                      bodies[s["article_id"]][s["char_start"]:s["char_end"]], speaker, None)
-            continue
         claimants = Counter(m["speaker_name"] for m in members if m["speaker_name"])
-        canon = Counter(skeys[i] for i in group)
-        canon_i = max(group, key=lambda i: (canon[skeys[i]], -order[srows[i]["article_id"]]))
-        cs = srows[canon_i]
-        cid = add_claim("attribution" if claimants else "event", members,
-                        bodies[cs["article_id"]][cs["char_start"]:cs["char_end"]],
+        keys = {skeys[i] for i in group}
+        if len(keys) == 1:  # verbatim copies (the common case): the earliest article's wording
+            canon_i = min(group, key=lambda i: order[sarts[i]])
+        else:
+            canon = Counter(skeys[i] for i in group)
+            canon_i = max(group, key=lambda i: (canon[skeys[i]], -order[sarts[i]]))
+        cid = add_claim("attribution" if claimants else "event", members, srows[canon_i]["text"],
                         claimants.most_common(1)[0][0] if claimants else None, None)
-        if len(group) > 1:
+        if len(keys) > 1 or sum(1 for m in members if len(m["_dates"]) == 1) > 1:
             _slot_conflicts(cid, group, srows, sarts, skeys, direct_by_art, bodies, members, arts,
                             add_conflict)
 
@@ -329,6 +355,11 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                 for x, y in zip(ii.tolist(), jj.tolist()):
                     uf.union(idx[x], idx[y])
         for group in uf.groups():
+            if len(group) == 1:
+                r = rows[group[0]]
+                add_single("quantity", r["article_id"], r["char_start"], r["char_end"], r["normalised"], None,
+                           float(value), None, [value], [], [])
+                continue
             members = [dict(rows[i], slot_numbers=[value]) for i in group]
             forms = Counter(rows[i]["normalised"] for i in group)
             add_claim("quantity", members, forms.most_common(1)[0][0], None, float(value))

@@ -32,6 +32,42 @@ QUANTITY_RE = re.compile(
 # The same pattern without IGNORECASE, run on the lowercased body: case-insensitive matching of the
 # qualifier and number-word alternations is what made this the slowest regex of the stage (~2.5x).
 _QUANTITY_LOWER_RE = re.compile(QUANTITY_RE.pattern)
+# Where a match can start, found without running the big pattern at every position (sre tries its whole
+# alternation at each character): digits by a cheap class scan, number words by str.find, then a
+# reversed pattern read leftwards from the number over the optional "a"/"half a", currency sign and
+# qualifier. QUANTITY_RE itself still decides every match (same matches as its finditer).
+_DIGIT_RUN_RE = re.compile(r"\d+")
+_CORE_WORDS = tuple(sorted(set(_SMALL) | set(_TENS) | {"dozen", "hundred", "thousand"}))
+_BACK_RE = re.compile(r"(?:\s+a(?:\s+flah)?)?[$€£]?(?:\s+(?:" + "|".join(q[::-1] for q in QUALIFIERS) + r"))?")
+_WORD_CHARS = re.compile(r"\w")
+
+
+def _core_positions(lowered: str) -> list[int]:
+    cores = [m.start() for m in _DIGIT_RUN_RE.finditer(lowered)]
+    for word in _CORE_WORDS:
+        i = lowered.find(word)
+        while i >= 0:
+            if (i == 0 or not lowered[i - 1].isalnum()):
+                cores.append(i)
+            i = lowered.find(word, i + len(word))
+    cores.sort()
+    return cores
+
+
+def _quantity_matches(lowered: str):
+    pos = 0
+    for core in _core_positions(lowered):
+        if core < pos:
+            continue
+        lo = max(pos, core - 40)
+        back = _BACK_RE.match(lowered[lo:core][::-1])
+        m = _QUANTITY_LOWER_RE.search(lowered, core - back.end())
+        if m is None:
+            return
+        yield m
+        pos = max(m.end(), m.start() + 1)
+
+
 _CLOCK_RE = re.compile(r"\s*[ap]\.?m\.?\b", re.IGNORECASE)
 _SLASH_RE = re.compile(r"[:/]\d")
 _MONTH_BEFORE = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\.?\s*$", re.IGNORECASE)
@@ -75,7 +111,7 @@ def extract_quantities(article_id: str, body: str) -> list[dict]:
     rows = []
     lowered = body.lower()
     # str.lower() keeps offsets except for a few letters (Turkish dotted I): then match case-insensitively
-    matches = _QUANTITY_LOWER_RE.finditer(lowered) if len(lowered) == len(body) else QUANTITY_RE.finditer(body)
+    matches = _quantity_matches(lowered) if len(lowered) == len(body) else QUANTITY_RE.finditer(body)
     for m in matches:
         num = m.group("num")
         is_digits = num[0].isdigit()
