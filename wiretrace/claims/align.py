@@ -33,14 +33,28 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
 _PLACE_CUES = frozenset("in at near of from town village city region into outside".split())
 
 
-@lru_cache(maxsize=200_000)
-def _norm_token(tok: str) -> str:
+def _normalise_token(tok: str) -> str:
     if _NUM_TOKEN.match(tok):
         return tok.replace(",", "")
     low = tok.lower()
     if low in _NUMBER_WORDS and low not in ("hundred", "thousand", "million", "billion", "dozen"):
         return f"{words_to_number(low):g}"
     return fold_word(tok)
+
+
+class _TokenCache(dict):
+    """word -> normalised word; a plain dict lookup (``map(cache.__getitem__, words)``) is several times
+    cheaper than an lru_cache call, and this runs once per word of every sentence. Cleared when large."""
+
+    def __missing__(self, tok: str) -> str:
+        if len(self) > 500_000:
+            self.clear()
+        value = self[tok] = _normalise_token(tok)
+        return value
+
+
+_NORM_CACHE = _TokenCache()
+_norm_token = _NORM_CACHE.__getitem__
 
 
 def word_tokens(text: str, offset: int = 0) -> list[tuple[str, str, int, int]]:
@@ -294,6 +308,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             if score >= 72 or (score and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88)
                                and len(set(words[i]) & set(words[j])) >= 7):
                 uf.union(first_of_key[distinct[i]], first_of_key[distinct[j]])
+    slots_of: dict[str, tuple[list, list]] = {}
     for group in uf.groups():
         if len(group) == 1:  # most sentences of a story are in one article only
             i = group[0]
@@ -314,11 +329,15 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             a = s["article_id"]
             key = (a, s["sentence_no"])
             attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
-            surfaces, norms = swords[i]
+            slots = slots_of.get(s["text"])
+            if slots is None:  # verbatim copies share their slots
+                surfaces, norms = swords[i]
+                slots = slots_of[s["text"]] = (
+                    [float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                    [w for w in surfaces[1:] if w[:1].isupper()])
             members.append(dict(article_id=a, char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
-                                slot_numbers=[float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
-                                slot_names=[w for w in surfaces[1:] if w[:1].isupper()],
+                                slot_numbers=slots[0], slot_names=slots[1],
                                 slot_dates=[d["resolved_date"] for d in sdates if d["resolved_date"]],
                                 _dates=sdates))
         claimants = Counter(m["speaker_name"] for m in members if m["speaker_name"])
@@ -330,7 +349,8 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             canon_i = max(group, key=lambda i: (canon[skeys[i]], -order[sarts[i]]))
         cid = add_claim("attribution" if claimants else "event", members, srows[canon_i]["text"],
                         claimants.most_common(1)[0][0] if claimants else None, None)
-        if len(keys) > 1 or sum(1 for m in members if len(m["_dates"]) == 1) > 1:
+        if len(keys) > 1 or len({(d[0]["resolved_date"], d[0]["granularity"]) for d in
+                                 (m["_dates"] for m in members) if len(d) == 1 and d[0]["resolved_date"]}) > 1:
             _slot_conflicts(cid, group, srows, sarts, skeys, direct_by_art, bodies, members, arts,
                             add_conflict)
 
@@ -350,10 +370,14 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             for idx in by_unit.values():
                 if len(idx) < 2:
                     continue
-                ctx = [_context(bodies, rows[i]) for i in idx]
+                # identical paragraphs (verbatim copies) join at once; distinct ones by word overlap
+                first_of_ctx: dict[frozenset, int] = {}
+                for i in idx:
+                    uf.union(first_of_ctx.setdefault(_context(bodies, rows[i]), i), i)
+                ctx = list(first_of_ctx)
                 ii, jj = _overlap_pairs(ctx, 0.0, jaccard=0.2)
                 for x, y in zip(ii.tolist(), jj.tolist()):
-                    uf.union(idx[x], idx[y])
+                    uf.union(first_of_ctx[ctx[x]], first_of_ctx[ctx[y]])
         for group in uf.groups():
             if len(group) == 1:
                 r = rows[group[0]]
