@@ -1,7 +1,9 @@
 """The claims stage: articles + story membership -> the seven claims tables (polars DataFrames)."""
 
 import datetime as dt
+import gc
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
@@ -120,10 +122,32 @@ def _tasks(articles: pl.DataFrame, members: pl.DataFrame):
 def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: int = 1) -> ClaimsResult:
     """Claims tables for ``articles`` (article_id, outlet, title, body, published_date) grouped by
     ``members`` (article_id, story_id, copy_group_id). ``workers`` > 1 spreads stories over processes."""
+    with _gc_paused():
+        return _extract(articles, members, workers)
+
+
+@contextmanager
+def _gc_paused():
+    """The stage makes millions of short-lived tuples and no reference cycles worth collecting; Python's
+    cyclic GC would rescan the growing result lists again and again (~12% of the stage's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _worker_init() -> None:
+    gc.set_threshold(200_000, 50, 1000)  # same reason as _gc_paused, but bounded for a long-lived worker
+
+
+def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int) -> ClaimsResult:
     tasks = _tasks(articles, members)
     collected = {name: [] for name in SCHEMAS}
     if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=_worker_init) as pool:
             results = pool.map(process_story, tasks, chunksize=max(1, min(64, len(tasks) // (workers * 8))))
             for res in results:
                 for name in SCHEMAS:
