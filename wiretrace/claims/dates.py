@@ -29,6 +29,34 @@ DATE_RE = re.compile(
 )
 
 
+# Every date contains a digit, a month or weekday name, or one of these words; the big pattern is only
+# tried in a short window around such anchors (found by str.find / a digit scan), not at every position.
+_ANCHOR_WORDS = tuple(sorted({m for m in re.findall(r"[A-Z][a-z]+", _MONTH_RE)} | set(calendar.day_name)
+                             | {"last", "next", "this", "past", "yesterday", "today", "tonight"}))
+_DIGIT_RE = re.compile(r"\d+")
+_BEFORE, _AFTER = 16, 48  # longest prefix before an anchor ("Since ", "last "), longest match after it
+
+
+def _date_matches(body: str):
+    """Same matches as DATE_RE.finditer(body)."""
+    anchors = [m.start() for m in _DIGIT_RE.finditer(body)]
+    for word in _ANCHOR_WORDS:
+        i = body.find(word)
+        while i >= 0:
+            anchors.append(i)
+            i = body.find(word, i + len(word))
+    anchors.sort()
+    pos = 0
+    for anchor in anchors:
+        if anchor < pos:
+            continue
+        m = DATE_RE.search(body, max(pos, anchor - _BEFORE), min(len(body), anchor + _AFTER))
+        if m is None or m.start() > anchor:
+            continue  # no date through this anchor (a later one is found from its own anchor)
+        yield m
+        pos = m.end()
+
+
 def _month_num(text: str) -> int:
     return _MONTHS[text.lower().rstrip(".")]
 
@@ -61,7 +89,7 @@ def date_interval(resolved: dt.date | None, granularity: str) -> tuple[dt.date, 
 
 def extract_dates(article_id: str, body: str, published: dt.date | None) -> list[dict]:
     rows = []
-    for m in DATE_RE.finditer(body):
+    for m in _date_matches(body):
         resolved, gran, relative = None, "day", False
         if m.group("md") or m.group("dm"):
             text = m.group("md") or m.group("dm")

@@ -106,6 +106,7 @@ def person_mentions(text: str, start: int, end: int, masked) -> list[tuple[int, 
     return out
 
 
+@lru_cache(maxsize=100_000)
 def name_from_np(np_text: str) -> tuple[str | None, bool]:
     """(name, is_person) from a speaker noun phrase; None for a bare pronoun."""
     np_text = np_text.strip(" ,")

@@ -312,6 +312,7 @@ class _Speakers:
         mentions = nm.person_mentions(self.body, 0, len(self.body), self._masked)
         self._full_names = [n for _, _, n in mentions if " " in n]
         self._singles = {n for _, _, n in mentions if " " not in n}
+        self._surnames = {n.split()[-1] for n in self._full_names}
         # sentence subjects that are persons: (pos, name)
         firsts = {}
         starts = [s for s, _ in self._sent_spans]
@@ -343,7 +344,7 @@ class _Speakers:
         return name if " " in name else nm.expand_name(name, self.full_names)
 
     def is_known_person(self, name: str) -> bool:
-        return name in self.singles or any(f.split()[-1] == name for f in self.full_names)
+        return name in self.singles or name in self._surnames
 
     def recent(self, pos: int, person: bool) -> str | None:
         best_pos, best = -1, None
