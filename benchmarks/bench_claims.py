@@ -51,6 +51,10 @@ def _same_speaker(pred: str | None, gold: str) -> bool:
     return " " in g and p.split()[-1] == g.split()[-1] and (p[:1].isalpha())
 
 
+def _family(kind: str) -> str:
+    return "marked" if kind in MARKED else kind
+
+
 def _prf(tp, n_pred, n_gold):
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
@@ -78,8 +82,12 @@ def evaluate_attribution(split: str, verbose: bool = False) -> dict:
             n_pred += len(pred)
             used = set()
             for g in gold:
-                best = max(((i, _overlap(g["char_start"], g["char_end"], q["char_start"], q["char_end"]))
-                            for i, q in enumerate(pred) if i not in used), key=lambda x: x[1], default=(None, 0))
+                # best overlap, preferring a prediction of the same kind family (quote marks / indirect /
+                # according to) so nested attributions over one span pair up with their own kind
+                best = max(((i, _overlap(g["char_start"], g["char_end"], q["char_start"], q["char_end"]),
+                             _family(q["kind"]) == _family(g["kind"]))
+                            for i, q in enumerate(pred) if i not in used),
+                           key=lambda x: (x[1] >= 0.5, x[2], x[1]), default=(None, 0, False))
                 if best[0] is not None and best[1] >= 0.5:
                     used.add(best[0])
                     tp += 1

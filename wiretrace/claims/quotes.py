@@ -75,6 +75,12 @@ _ROLE_RE = re.compile(r"^(?:the|this)\s+(?:former\s+|then-)?(?:senator|congressm
                       r"lawmaker|governor|mayor|president|vice president|speaker|secretary|chairman|chairwoman|"
                       r"chair|leader|minister|judge|justice|candidate|nominee|republican|democrat|spokesman|"
                       r"spokeswoman|spokesperson|official|attorney general|prosecutor|sheriff|commissioner)$")
+# "<head> <preposition> <noun phrase>" speakers: "officials familiar with the plan", "people close to the
+# talks", "a spokesperson for the senator", "aides to the governor", "officials at the Pentagon"
+_POST_MODIFIER_PREPS = frozenset("with to for at of in from".split())
+_MODIFIED_HEADS = frozenset("""familiar close spokesperson spokesman spokeswoman aides aide officials official
+    lawyer lawyers attorney attorneys representative representatives members member leaders leader staff
+    sources source adviser advisers advisor advisors people person analysts economists experts""".split())
 _PARTY_RE = re.compile(r"^\(?[DRI]-[A-Z][\w.]*\)?$")
 
 
@@ -209,16 +215,28 @@ def _walk_np(body: str, lo: int, end: int) -> tuple[int, int] | None:
     if body[words[-1].end():end].strip():
         return None
     start_idx = len(words)
-    for i in range(len(words) - 1, -1, -1):
+    i = len(words) - 1
+    while i >= 0:
         w = words[i].group()
         wl = w.lower().rstrip(".")
-        if wl in _NP_STOP or w[0].isdigit() and not _AGE_RE.match(w):
-            break
         if i < len(words) - 1 and body[words[i].end():words[i + 1].start()].strip():
             break  # punctuation between words ends the phrase
+        if wl in _POST_MODIFIER_PREPS and start_idx < len(words) and i > 0 and len(words) - i < 8:
+            # "officials familiar with the plan", "a spokesperson for Sen. Wyden": the head noun is before
+            head = words[i - 1].group()
+            if head.lower() in _MODIFIED_HEADS or (wl == "for" and head.lower().startswith("spokes")):
+                i -= 1
+                continue
+        if wl in _NP_STOP or w[0].isdigit() and not _AGE_RE.match(w):
+            break
         start_idx = i
+        if wl in _DETERMINERS and i >= 2 and words[i - 1].group().lower() in _POST_MODIFIER_PREPS and \
+                words[i - 2].group().lower() in _MODIFIED_HEADS and len(words) - i < 8:
+            i -= 2  # "officials familiar with | the plan": continue to the head noun
+            continue
         if wl in _DETERMINERS or len(words) - i >= 8:
             break
+        i -= 1
     if start_idx == len(words):
         return None
     return words[start_idx].start(), words[-1].end()
@@ -379,7 +397,7 @@ class _Speakers:
             person = nm.PRONOUNS[low] == "person"
             return self.recent(pos, person), "pronoun", person
         if _ROLE_RE.match(low):  # "the senator added": the person last named, like "he"
-            named = self.recent(pos, True)
+            named = self.recent(pos, True) or self.recent(pos, False)
             if named:
                 return named, "pronoun", True
         name, is_person = nm.name_from_np(np_text)
