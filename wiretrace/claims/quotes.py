@@ -81,6 +81,12 @@ _POST_MODIFIER_PREPS = frozenset("with to for at of in from".split())
 _MODIFIED_HEADS = frozenset("""familiar close spokesperson spokesman spokeswoman aides aide officials official
     lawyer lawyers attorney attorneys representative representatives members member leaders leader staff
     sources source adviser advisers advisor advisors people person analysts economists experts""".split())
+_DOCUMENT_FROM_RE = re.compile(
+    r"\b(?:statement|message|letter|post|note|memo|response|reply|tweet|email|release)\s+(?:from|by)\s+"
+    r"((?:the\s+)?[A-Z][\w.’'&-]*(?:\s+(?:of\s+(?:the\s+)?|for\s+|and\s+)?[A-Z][\w.’'&-]*)*)")
+# every word capitalised (small function words aside), at most six words: a title, not a quotation
+_TITLE_CASE_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:the|of|and|a|an|in|on|to|for|at)\s+)?[A-Z][\w’'-]*){0,5}"
+                            r"[.,!?]?\s*$")
 _PARTY_RE = re.compile(r"^\(?[DRI]-[A-Z][\w.]*\)?$")
 
 
@@ -586,7 +592,9 @@ def _attribute(body, q, sent_spans, sent_of, frames_by_sent, frame_speaker, spea
     else:
         sp = (None, None, None, None)
         if prefix_stripped.endswith(":") and len(prefix_stripped) > 2:
-            span = _sentence_subject(body, s_start, q.open_pos, masked)
+            # "The statement from the Justice Department read: “...”": the source named after the document
+            doc = _DOCUMENT_FROM_RE.search(body, s_start, q.open_pos)
+            span = doc.span(1) if doc else _sentence_subject(body, s_start, q.open_pos, masked)
             if span:
                 name, resolution, is_person = speakers.resolve(body[span[0]:span[1]], span[0])
                 resolution = "colon" if resolution == "explicit" else resolution
@@ -622,6 +630,8 @@ def _attribute(body, q, sent_spans, sent_of, frames_by_sent, frame_speaker, spea
                             break
     if kind == "partial" and name is None and len(body[q.start:q.end].split()) <= 4:
         return None  # scare quotes and titles, not speech
+    if kind == "partial" and _TITLE_CASE_RE.match(body, q.start, q.end):
+        return None  # a show, book or slogan title ("told NBC's “Meet the Press”"), not speech
     return dict(char_start=q.start, char_end=q.end, quote_text=body[q.start:q.end], kind=kind,
                 cue_verb=sp[3], speaker_text=sp[2], speaker_start=sp[0], speaker_end=sp[1],
                 speaker_name=name, speaker_resolution=resolution if name else "unresolved",
