@@ -59,3 +59,15 @@ def test_mart_merges_variants_across_stories():
     con.execute((ROOT / "sql/marts/claims_views.sql").read_text())
     rows = con.sql("SELECT speaker_name, quote_count, story_count, name_variants FROM marts.quotes_by_speaker").fetchall()
     assert len(rows) == 1 and rows[0][1:3] == (2, 2) and len(rows[0][3]) == 2
+
+
+def test_two_workers_give_the_same_tables(seed_frames):
+    articles, members = seed_frames
+    # three stories: the seeds as they are and two renamed copies
+    arts = pl.concat([articles.with_columns(pl.col("article_id") + f"_{k}") for k in range(3)])
+    mems = pl.concat([members.with_columns(pl.col("article_id") + f"_{k}", pl.lit(f"st_{k}").alias("story_id"))
+                      for k in range(3)])
+    one, two = extract_claims(arts, mems, workers=1), extract_claims(arts, mems, workers=2)
+    for name, frame in one.tables().items():
+        assert frame.height > 0
+        assert frame.equals(two.tables()[name]), name
