@@ -351,7 +351,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                         claimants.most_common(1)[0][0] if claimants else None, None)
         if len(keys) > 1 or len({(d[0]["resolved_date"], d[0]["granularity"]) for d in
                                  (m["_dates"] for m in members) if len(d) == 1 and d[0]["resolved_date"]}) > 1:
-            _slot_conflicts(cid, group, srows, sarts, skeys, direct_by_art, bodies, members, arts,
+            _slot_conflicts(cid, group, srows, sarts, skeys, swords, direct_by_art, bodies, members, arts,
                             add_conflict)
 
     # ---- quantities
@@ -428,22 +428,21 @@ def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int,
     return out
 
 
-def _slot_conflicts(cid, group, srows, art_of, skeys, direct_by_art, bodies, members, arts, add_conflict):
+def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bodies, members, arts, add_conflict):
     seen = set()
     tokens = {}
 
     def tokens_of(i):
-        """(surface, normalised, start, end) of the sentence's words outside direct quotes."""
+        """(surface, normalised, start, end) of the sentence's words outside direct quotes: the same
+        tokenisation as ``swords`` (the masked sentence text), with offsets; only for emitted conflicts."""
         if i not in tokens:
             a, s = art_of[i], srows[i]
-            quoted = direct_by_art.get(a, ())
             lo, hi = s["char_start"], s["char_end"]
-            quoted = [(qs, qe) for qs, qe in quoted if qs < hi and qe > lo]
-            tokens[i] = [(m.group(), _norm_token(m.group()), m.start(), m.end())
-                         for m in TOKEN_RE.finditer(bodies[a], lo, hi)
-                         if not quoted or not any(qs <= m.start() < qe for qs, qe in quoted)]
+            quoted = direct_by_art.get(a)
+            text = _masked_text(bodies[a], lo, hi, quoted) if quoted else s["text"]
+            tokens[i] = [(m.group(), _norm_token(m.group()), lo + m.start(), lo + m.end())
+                         for m in TOKEN_RE.finditer(text)]
         return tokens[i]
-
 
     # variants by content words: copies that differ only in stopwords cannot disagree on a slot
     differs = len({skeys[i] for i in group}) > 1
@@ -454,22 +453,22 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, direct_by_art, bodies, mem
             if pair is None:
                 continue
             ia, ib = pair
-            ta, tb = tokens_of(ia), tokens_of(ib)
-            for op, a0, a1, b0, b1 in _token_opcodes([t[1] for t in ta], [t[1] for t in tb]):
+            (sa, na_), (sb, nb_) = swords[ia], swords[ib]
+            for op, a0, a1, b0, b1 in _token_opcodes(na_, nb_):
                 if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
                     continue
-                pa, pb = ta[a0:a1], tb[b0:b1]
-                na = [t for t in pa if _NUM_TOKEN.match(t[1])]
-                nb = [t for t in pb if _NUM_TOKEN.match(t[1])]
-                if na and nb:
-                    if {t[1] for t in na} != {t[1] for t in nb}:
-                        _emit(cid, "number", ta, a0, a1, tb, b0, b1, srows[ia], srows[ib], arts, add_conflict, seen)
+                nums_a = {n for n in na_[a0:a1] if _NUM_TOKEN.match(n)}
+                nums_b = {n for n in nb_[b0:b1] if _NUM_TOKEN.match(n)}
+                if nums_a and nums_b:
+                    if nums_a != nums_b:
+                        _emit(cid, "number", tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib],
+                              arts, add_conflict, seen)
                     continue
-                if len(pa) == 1 and len(pb) == 1 and pa[0][0][:1].isupper() and pb[0][0][:1].isupper() \
-                        and a0 > 0 and b0 > 0 and not names_equivalent(pa[0][0], pb[0][0]):
-                    prev = ta[a0 - 1][1]
-                    ctype = "place" if prev in _PLACE_CUES else "name"
-                    _emit(cid, ctype, ta, a0, a1, tb, b0, b1, srows[ia], srows[ib], arts, add_conflict, seen)
+                if a1 - a0 == 1 and b1 - b0 == 1 and sa[a0][:1].isupper() and sb[b0][:1].isupper() \
+                        and a0 > 0 and b0 > 0 and not names_equivalent(sa[a0], sb[b0]):
+                    ctype = "place" if na_[a0 - 1] in _PLACE_CUES else "name"
+                    _emit(cid, ctype, tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib], arts,
+                          add_conflict, seen)
     # dates: one date each, windows that do not overlap (distinct date readings compared once)
     readings = {}
     for member in members:  # members are in group order

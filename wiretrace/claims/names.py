@@ -85,24 +85,34 @@ def _name_of_run(run: str) -> tuple[str, bool]:
     return " ".join(toks), stripped != run
 
 
+@lru_cache(maxsize=200_000)
+def _run_person(run: str) -> tuple[str, int, bool, bool]:
+    """(name, offset of the name in the run, person if untitled, person if titled) of a capitalised run."""
+    name, titled = _name_of_run(run)
+    if not name:
+        return "", 0, False, False
+    offset = run.rfind(name) if name in run else 0
+    return name, offset, is_person_run(name, titled), is_person_run(name, True)
+
+
 def person_mentions(text: str, start: int, end: int, masked) -> list[tuple[int, int, str]]:
     """Person-name mentions (start, end, name) in text[start:end], skipping masked (quoted) positions."""
     out = []
+    age_before = _AGE_BEFORE_RE.search
     for m in _CAP_RUN_RE.finditer(text, start, end):
-        if masked(m.start()):
-            continue
         run = m.group().rstrip(".")
-        name, titled = _name_of_run(run)
-        if not name:
+        name, offset, person, person_if_titled = _run_person(run)
+        if not person_if_titled:
             continue
-        if not titled and " " not in name:
-            # a single word is a person only after a title or an age ("60-year-old Oleksandr")
-            titled = bool(_AGE_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()))
-            if not titled:
+        ms = m.start()
+        if not person:
+            # a single word is a person only after an age ("60-year-old Oleksandr")
+            if not age_before(text, max(0, ms - 16), ms):
                 continue
-        if is_person_run(name, titled):
-            s = m.start() + run.rfind(name) if name in run else m.start()
-            out.append((s, s + len(name), name))
+        if masked(ms):
+            continue
+        s = ms + offset
+        out.append((s, s + len(name), name))
     return out
 
 

@@ -166,6 +166,8 @@ class _Masker:
         self.ends = [(s.close_pos + 1) if s.close_pos is not None else s.end for s in spans]
 
     def __call__(self, pos: int) -> bool:
+        if not self.starts:
+            return False
         i = bisect.bisect_right(self.starts, pos) - 1
         return i >= 0 and pos < self.ends[i]
 
