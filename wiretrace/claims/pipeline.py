@@ -167,10 +167,13 @@ def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame([_series(name, col, dtype) for (name, dtype), col in zip(schema.items(), zip(*rows))])
 
 
+_ARROW_TYPES = {pl.Float64: pa.float64(), pl.String: pa.large_string(), pl.Date: pa.date32()}
+
+
 def _series(name: str, values, dtype: pl.DataType) -> pl.Series:
     if isinstance(dtype, pl.List):  # flat values + offsets through Arrow: nested Python lists convert slowly
         offsets = np.zeros(len(values) + 1, dtype=np.int32)
         np.cumsum(np.fromiter(map(len, values), np.int32, len(values)), out=offsets[1:])
-        flat = pl.Series(list(chain.from_iterable(values)), dtype=dtype.inner).to_arrow()
+        flat = pa.array(list(chain.from_iterable(values)), type=_ARROW_TYPES[dtype.inner])
         return pl.Series(name, pa.ListArray.from_arrays(pa.array(offsets), flat)).cast(dtype)
     return pl.Series(name, values, dtype=dtype)
