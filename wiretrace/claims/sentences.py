@@ -22,7 +22,9 @@ _PARA_RE = re.compile(r"[^\n]+")
 # A stop: terminal punctuation, trailing closers, then white space, then an opener.
 _STOP_RE = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9À-Ý])")
 # Glued paragraphs: "Dnipro.Russia", "region”.The", "said.“We"
-_GLUED_RE = re.compile(r"(?<=[a-z\"”’)])[.!?]+[\"”’]?(?=[\"“]?[A-Z][a-z])")
+# (the stop is matched first and the letter before it checked by a lookbehind after it: a pattern that
+# starts with a character class lets the regex engine skip ahead, ~3x faster than a leading lookbehind)
+_GLUED_RE = re.compile(r"[.!?](?<=[a-z\"”’)][.!?])[.!?]*[\"”’]?(?=[\"“]?[A-Z][a-z])")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z]+(?:\.[A-Za-z]+)*)\.?$")
 
 
