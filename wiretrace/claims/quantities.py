@@ -2,6 +2,7 @@
 "a dozen kilometres", "three-year offensive". Number words and digit formats normalise to one value."""
 
 import re
+from functools import lru_cache
 
 from wiretrace.claims.normalize import STOPWORDS, fold_word
 
@@ -37,7 +38,9 @@ _QUANTITY_LOWER_RE = re.compile(QUANTITY_RE.pattern)
 # reversed pattern read leftwards from the number over the optional "a"/"half a", currency sign and
 # qualifier. QUANTITY_RE itself still decides every match (same matches as its finditer).
 _DIGIT_RUN_RE = re.compile(r"\d+")
-_CORE_WORDS = tuple(sorted(set(_SMALL) | set(_TENS) | {"dozen", "hundred", "thousand"}))
+_TEENS = frozenset(w for w in _SMALL if w.endswith("teen"))
+# "teen" is found once for the seven -teen words
+_CORE_WORDS = tuple(sorted((set(_SMALL) - _TEENS) | set(_TENS) | {"dozen", "hundred", "thousand", "teen"}))
 _BACK_RE = re.compile(r"(?:\s+a(?:\s+flah)?)?[$€£]?(?:\s+(?:" + "|".join(q[::-1] for q in QUALIFIERS) + r"))?")
 _WORD_CHARS = re.compile(r"\w")
 
@@ -47,7 +50,13 @@ def _core_positions(lowered: str) -> list[int]:
     for word in _CORE_WORDS:
         i = lowered.find(word)
         while i >= 0:
-            if (i == 0 or not lowered[i - 1].isalnum()):
+            if word == "teen":  # thirteen ... nineteen: back up to the start of the word
+                start = i
+                while start > 0 and lowered[start - 1].isalpha():
+                    start -= 1
+                if lowered[start:i + 4] in _TEENS:
+                    cores.append(start)
+            elif i == 0 or not lowered[i - 1].isalnum():
                 cores.append(i)
             i = lowered.find(word, i + len(word))
     cores.sort()
@@ -77,6 +86,7 @@ _OBJECT_BEFORE = re.compile(r"([a-z]+)\s+of\s*$")
 _NOT_A_COUNT = frozenset("of another other thing day time".split())
 
 
+@lru_cache(maxsize=50_000)
 def words_to_number(text: str) -> float | None:
     words = re.split(r"[\s-]+", text.lower().strip())
     if words[:2] == ["half", "a"] and words[2:3] == ["dozen"]:
