@@ -57,6 +57,20 @@ _NORM_CACHE = _TokenCache()
 _norm_token = _NORM_CACHE.__getitem__
 
 
+class _ContentCache(dict):
+    """word -> normalised word, or "" for a stopword (the alignment key keeps content words only)."""
+
+    def __missing__(self, tok: str) -> str:
+        if len(self) > 500_000:
+            self.clear()
+        norm = _norm_token(tok)
+        value = self[tok] = "" if norm in STOPWORDS else norm
+        return value
+
+
+_content_token = _ContentCache().__getitem__
+
+
 def word_tokens(text: str, offset: int = 0) -> list[tuple[str, str, int, int]]:
     """(surface, normalised, start, end) of each word."""
     return [(m.group(), _norm_token(m.group()), offset + m.start(), offset + m.end()) for m in TOKEN_RE.finditer(text)]
@@ -284,12 +298,11 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         quoted = direct_by_art.get(a)
         text = _masked_text(bodies[a], lo, hi, quoted) if quoted else s["text"]
         surfaces = TOKEN_RE.findall(text)
-        norms = list(map(_norm_token, surfaces))
-        content = [n for n in norms if n not in STOPWORDS]
+        content = [n for n in map(_content_token, surfaces) if n]
         if len(content) < 5:
             continue
         srows.append(s)
-        swords.append((surfaces, norms))
+        swords.append((surfaces, content))
         skeys.append(" ".join(content))
     sarts = [s["article_id"] for s in srows]
     uf = _UnionFind(len(srows))
@@ -316,10 +329,10 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             a, cs, ce = s["article_id"], s["char_start"], s["char_end"]
             key = (a, s["sentence_no"])
             attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
-            surfaces, norms = swords[i]
+            surfaces, content = swords[i]
             speaker = attr[0]["speaker_name"] if attr else None
             add_single("attribution" if speaker else "event", a, cs, ce, s["text"], speaker, None, speaker,
-                       [float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                       [float(n) for n in content if n[:1].isdigit() and _NUM_TOKEN.match(n)],
                        [w for w in surfaces[1:] if w[:1].isupper()],
                        [d["resolved_date"] for d in sdates if d["resolved_date"]])
             continue
@@ -331,9 +344,9 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             attr, sdates = attr_by_sent.get(key, ()), dates_by_sent.get(key, ())
             slots = slots_of.get(s["text"])
             if slots is None:  # verbatim copies share their slots
-                surfaces, norms = swords[i]
+                surfaces, content = swords[i]
                 slots = slots_of[s["text"]] = (
-                    [float(n) for n in norms if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                    [float(n) for n in content if n[:1].isdigit() and _NUM_TOKEN.match(n)],
                     [w for w in surfaces[1:] if w[:1].isupper()])
             members.append(dict(article_id=a, char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
@@ -453,7 +466,8 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
             if pair is None:
                 continue
             ia, ib = pair
-            (sa, na_), (sb, nb_) = swords[ia], swords[ib]
+            sa, sb = swords[ia][0], swords[ib][0]
+            na_, nb_ = list(map(_norm_token, sa)), list(map(_norm_token, sb))
             for op, a0, a1, b0, b1 in _token_opcodes(na_, nb_):
                 if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
                     continue
