@@ -41,7 +41,8 @@ PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "
 
 # Capitalised runs: "Volodymyr Zelensky", "Karine Jean-Pierre", "Sen. Elizabeth Warren".
 _CAP_TOKEN = r"(?:[A-Z][\w’'\-]*\.?|(?:de|van|von|bin|al|la|le|da|del|der)(?=\s+[A-Z]))"
-_CAP_RUN_RE = re.compile(rf"\b[A-Z][\w’'\-]*\.?(?:\s+{_CAP_TOKEN})*")
+# the capital is matched before the word-start check (same as a leading \b, but the engine can skip ahead)
+_CAP_RUN_RE = re.compile(rf"[A-Z](?<!\w[A-Z])[\w’'\-]*\.?(?:\s+{_CAP_TOKEN})*")
 _AGE_BEFORE_RE = re.compile(r"\d+-year-old\s*$")
 
 
