@@ -34,6 +34,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -44,10 +46,16 @@ def fold_word(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     w = w.replace("'", "")
-    if w.isalpha() and len(w) > 4:
+    if len(w) > 4 and w.endswith(_SUFFIX_ENDINGS) and w.isalpha():
         for pattern, repl in _BRITISH_SUFFIXES:
             w = pattern.sub(repl, w)
     return _DOUBLE_LETTER.sub(r"\1", w)
+
+
+# every ending a _BRITISH_SUFFIXES rule can rewrite (a cheap test before six regex substitutions)
+_SUFFIX_ENDINGS = ("ise", "ises", "ised", "ising", "isation", "isations", "yse", "yses", "ysed", "ysing",
+                   "our", "ours", "oured", "ouring", "ourite", "ourites", "ourable", "tre", "tres", "tred",
+                   "bre", "bres", "bred", "ence", "ences", "ogue", "ogues")
 
 
 _TRANSLIT_RULES = (
