@@ -1,9 +1,16 @@
 """Copy groups: exact copies by body hash, edited and partial copies by MinHash/LSH + exact verification.
 
 Assignment is greedy in a fixed order (earlier nights first, then publication date, then article id):
-each article joins the group of its best verified earlier neighbour, or founds a group. Greedy
-assignment never merges two existing groups, so a round-up quoting two wire texts cannot bridge them,
-and processing the same articles night by night or all at once gives the same groups.
+each article joins the group of its best verified earlier neighbour, or founds a group.
+
+Greedy order alone splits one wire text whose two versions only meet through a third copy (seeds:
+000 and 001 are one version, 002 the next; 001 meets 002 at Jaccard 0.62, 000 at 0.28, but 000 and
+001 are processed before 002 and 000-001 alone fall below the rule when the order puts 001 first).
+So an article that is an *edited copy* (Jaccard rule, not containment alone) of members of several
+groups merges them: a round-up quoting two wire texts is contained in both but an edited copy of
+neither, so it cannot bridge them. Only groups founded this night are absorbed, into the earliest
+group: ids from earlier nights never change (two earlier groups bridged by a new article stay apart
+and the article joins the closer one).
 """
 
 from dataclasses import dataclass
@@ -28,6 +35,9 @@ class CopyRule:
     # Containment alone is only trusted when the smaller text is long enough (a one-line brief is
     # "contained" in many articles).
     containment_min_shingles: int = 40
+    # Two groups bridged by an edited copy of both merge only if their bridged members share this much
+    # text themselves (seeds: the two AFP versions 0.47-0.48; two different wire texts ~0).
+    bridge_containment_min: float = 0.25
 
     def accepts(self, jaccard: float, containment: float, smaller: int) -> bool:
         return jaccard >= self.jaccard_min or (containment >= self.containment_min and smaller >= self.containment_min_shingles)
@@ -80,12 +90,21 @@ def assign_copy_groups(
         if groups[i] is not None:
             first_with_hash.setdefault(body_hashes[i], i)
 
+    earlier_groups = {g for g in group_of if g is not None}
+    members_of_new: dict[str, list[int]] = {}  # this night's groups -> their members so far
+    founded_at: dict[str, int] = {}  # group -> rank of its first member (earlier groups rank first)
+    for i in np.argsort(order, kind="stable"):
+        if groups[i] is not None:
+            founded_at.setdefault(groups[i], -1)
+
     for j in todo:
         exact = first_with_hash.get(body_hashes[j])
         if exact is not None and groups[exact] is not None and len(get_shingles(j)):
             groups[j] = groups[exact]
+            members_of_new.get(groups[j], []).append(j)
             continue
         best = None
+        edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
         sj = get_shingles(j)
         for i in by_later.get(j, ()):
             if groups[i] is None:
@@ -96,10 +115,33 @@ def assign_copy_groups(
                 score = (max(jc, cn), jc, -order[i])
                 if best is None or score > best[0]:
                     best = (score, i, jc, cn)
+                if jc >= rule.jaccard_min:
+                    edited_copy_of.setdefault(groups[i], i)
         if best is None:
             groups[j] = new_group_id(j)
+            members_of_new[groups[j]] = [j]
+            founded_at[groups[j]] = int(order[j])
         else:
             groups[j] = groups[best[1]]
             jac[j], con[j] = best[2], best[3]
+            members_of_new.get(groups[j], []).append(j)
+            if len(edited_copy_of) > 1:
+                _merge_bridged(groups, edited_copy_of, earlier_groups, members_of_new, founded_at,
+                               shares_text=lambda a, b: overlap(get_shingles(a), get_shingles(b))[1] >= rule.bridge_containment_min)
         first_with_hash.setdefault(body_hashes[j], j)
     return groups, jac, con
+
+
+def _merge_bridged(groups, bridged: dict[str, int], earlier_groups, members_of_new, founded_at, shares_text) -> None:
+    """Fold this night's groups among ``bridged`` (group -> member) into the earliest of them when the
+    members share text; earlier nights' ids stay."""
+    survivor, *others = sorted(bridged, key=lambda g: (founded_at[g], g))
+    for g in others:
+        if g in earlier_groups or not shares_text(bridged[survivor], bridged[g]):
+            continue  # an id stored by an earlier night never changes
+        moved = members_of_new.pop(g)
+        for m in moved:
+            groups[m] = survivor
+        if survivor in members_of_new:
+            members_of_new[survivor].extend(moved)
+        del founded_at[g]

@@ -53,6 +53,46 @@ def test_seeds_one_story_and_exact_copy_groups():
     assert removed.height > 5 and removed["sentence_index"].min() == 0
 
 
+@pytest.mark.parametrize("order", ["as_given", "reversed", "by_id_descending"])
+def test_seed_copy_groups_do_not_depend_on_order_without_dates(order):
+    # As cleaned for real, three seeds carry no publication date, so greedy order is arbitrary among them.
+    arts = seed_articles().with_columns(
+        published_date=pl.when(pl.col("article_id").is_in(["002", "004"])).then(pl.col("published_date")))
+    arts = {"as_given": arts, "reversed": arts.reverse(), "by_id_descending": arts.sort("article_id", descending=True)}[order]
+    result = assign_night(arts, StoryState.empty())
+    assert _groups(result) == {frozenset({"000", "001", "002", "003"}), frozenset({"004"})}
+
+
+def _night(bodies: dict[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"article_id": k, "outlet": f"o{k}", "title": None, "body": v, "published_date": date(2025, 6, 1) + timedelta(days=n),
+          "ingest_date": date(2025, 6, 10)} for n, (k, v) in enumerate(bodies.items())],
+        schema={"article_id": pl.String, "outlet": pl.String, "title": pl.String, "body": pl.String,
+                "published_date": pl.Date, "ingest_date": pl.Date})
+
+
+def _text(prefix: str, start: int, stop: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(start, stop))
+
+
+def test_an_edited_copy_of_two_versions_joins_their_groups():
+    # v1 and v2 are two versions of one wire text too far apart for the rule (Jaccard 0.21, containment 0.35);
+    # the middle copy is an edited copy of both, so the three are one copy group.
+    v1, v2, middle = _text("w", 0, 200), _text("w", 130, 330), _text("w", 65, 265)
+    result = assign_night(_night({"v1": v1, "v2": v2, "mid": middle}), StoryState.empty())
+    assert _groups(result) == {frozenset({"v1", "v2", "mid"})}
+    assert result.copy_groups["member_count"].to_list() == [3]
+
+
+def test_a_round_up_of_two_wire_texts_does_not_join_them():
+    # Two unrelated wire texts and a page carrying both in full (an edited copy of each by Jaccard 0.5):
+    # the round-up joins one of them, the wire texts keep their own groups.
+    a, b = _text("a", 0, 200), _text("b", 0, 200)
+    result = assign_night(_night({"a": a, "b": b, "both": a + " " + b}), StoryState.empty())
+    groups = _groups(result)
+    assert len(groups) == 2 and not any({"a", "b"} <= g for g in groups)
+
+
 def test_exact_copies_share_group_across_nights():
     arts = seed_articles()
     night1 = arts.filter(pl.col("article_id") == "004")
