@@ -42,8 +42,6 @@ CREATE TABLE IF NOT EXISTS claims.quotes (
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
--- warehouses created before speaker_key existed get the column (idempotent; inserts are by name)
-ALTER TABLE claims.quotes ADD COLUMN IF NOT EXISTS speaker_key VARCHAR;
 COMMENT ON TABLE claims.quotes IS 'Quotes and attributions with their speakers: direct quotes, partial quotes inside a sentence, indirect speech (X said that ...) and according-to attributions.';
 COMMENT ON COLUMN claims.quotes.quote_id IS 'article_id || '':q'' || n.';
 COMMENT ON COLUMN claims.quotes.article_id IS 'clean.articles.article_id.';

@@ -104,3 +104,19 @@ def test_the_nightly_job_runs_on_a_migrated_warehouse(tmp_path) -> None:
                            ).fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_claims_quotes_without_speaker_key_gets_the_column(tmp_path) -> None:
+    # A warehouse from before 0003: claims.quotes holds rows but has no speaker_key.
+    con = warehouse.connect(tmp_path / "warehouse.duckdb")
+    try:
+        warehouse.ensure_schema(con)
+        con.execute("ALTER TABLE claims.quotes DROP COLUMN speaker_key")
+        con.execute("DELETE FROM meta.schema_migrations WHERE version = '0003_claims_speaker_key'")
+        con.execute("""INSERT INTO claims.quotes BY NAME SELECT 'a:q1' AS quote_id, 'a' AS article_id, 'a:s1' AS sentence_id,
+                       'We will hold.' AS quote_text, 1 AS char_start, 14 AS char_end, 'direct' AS kind,
+                       'unresolved' AS speaker_resolution, 0.5 AS confidence, DATE '2025-06-01' AS ingest_date""")
+        assert warehouse.ensure_schema(con) == ["0003_claims_speaker_key"]
+        assert con.execute("SELECT quote_text, speaker_key FROM claims.quotes").fetchall() == [("We will hold.", None)]
+    finally:
+        con.close()
