@@ -37,7 +37,9 @@ def marts_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 
 @dg.asset(
     key=["marts", "analytics_snapshot"],
-    deps=[dg.AssetKey(["marts", "views"])],
+    # Last writer of the night: the copy holds the run-health rows and the meta.runs rows of every stage.
+    deps=[dg.AssetKey(["marts", "views"]), dg.AssetKey(["sources", "run_health"]),
+          dg.AssetKey(["reports", "story_reports"])],
     group_name="marts",
     partitions_def=nightly_partitions,
     pool="duckdb_writer",

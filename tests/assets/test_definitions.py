@@ -16,7 +16,7 @@ CORE_GRAPH = {
     "stories/stories": {"clean/articles"},
     "claims/claims": {"stories/stories"},
     "marts/views": {"claims/claims"},
-    "marts/analytics_snapshot": {"marts/views"},
+    "marts/analytics_snapshot": {"marts/views", "sources/run_health", "reports/story_reports"},
 }
 
 
@@ -42,6 +42,10 @@ def test_the_asset_graph(graph) -> None:
         assert deps <= set(graph), f"{key} depends on an unknown asset"
         if key != "raw/documents":
             assert "raw/documents" in upstream(key), key
+    # The analyst snapshot is published after every other warehouse writer of the night.
+    writers = {key for key in graph if key.split("/")[0] in {"raw", "clean", "stories", "claims", "marts", "reports"}
+               or key in {"sources/outlets", "sources/run_health"}}
+    assert writers - {"marts/analytics_snapshot"} <= upstream("marts/analytics_snapshot")
     for spec in defs.resolve_all_asset_specs():
         assert isinstance(spec.partitions_def, dg.DailyPartitionsDefinition), spec.key
         assert spec.partitions_def.timezone == "UTC"
