@@ -15,7 +15,9 @@ from orchestration.stage import StageOutput, run_stage
 from wiretrace.claims import extract_claims
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
-# Rows of per-article tables go with their article; rows of per-story tables with their story.
+# Rows of per-article tables go with their article; rows of per-story tables with their story. Rows are
+# filed under their article's night, or the latest night of the story's members, not under the night that
+# happened to recompute them: rerunning an earlier night leaves later nights' rows where they were.
 PER_ARTICLE_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($touched_articles))"
 PER_STORY_DELETE = "ingest_date = $partition OR story_id IN (SELECT unnest($touched_stories))"
 
@@ -48,11 +50,15 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
             con.unregister("_claim_members")
         context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles")
         result = extract_claims(articles, members, workers=config.workers)
-        stamp = [pl.lit(night).alias("ingest_date"), pl.lit(context.run_id).alias("run_id")]
+        article_night = members.select("article_id", "ingest_date").unique("article_id")
+        story_night = members.group_by("story_id").agg(pl.col("ingest_date").max())
         writes = []
         for name, frame in result.tables().items():
-            delete = PER_STORY_DELETE if "story_id" in frame.columns else PER_ARTICLE_DELETE
-            writes.append(TableWrite(f"claims.{name}", frame.with_columns(stamp), delete_where=delete))
+            per_story = "story_id" in frame.columns
+            filed = frame.join(story_night if per_story else article_night, on="story_id" if per_story else "article_id",
+                               how="left", maintain_order="left")
+            filed = filed.with_columns(pl.col("ingest_date").fill_null(night), run_id=pl.lit(context.run_id))
+            writes.append(TableWrite(f"claims.{name}", filed, delete_where=PER_STORY_DELETE if per_story else PER_ARTICLE_DELETE))
         return StageOutput(
             writes=writes,
             extra_params={"touched_articles": members["article_id"].to_list(),

@@ -142,7 +142,10 @@ def sources_outlets(context: dg.AssetExecutionContext, config: OutletsConfig,
         finally:
             con.unregister("_tonight_sources")
         outlets = build_outlets(directory, key_stats, wire_counts)
-        writes = [TableWrite("marts.outlets", outlets.with_columns(_stamp(context, night)), delete_where="true")]
+        # The directory covers every night so far: filed under the latest night it has seen, so rerunning an
+        # earlier night rebuilds the same rows.
+        covered = (outlets["last_seen"].max() if len(outlets) else None) or night
+        writes = [TableWrite("marts.outlets", outlets.with_columns(_stamp(context, covered)), delete_where="true")]
         writes.append(TableWrite("marts.article_sources",
                                  sources.with_columns(_stamp(context, night)) if sources is not None else None))
         review = outlets.filter(pl.col("needs_review") & (pl.col("last_seen") == night))

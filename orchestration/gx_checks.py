@@ -54,7 +54,7 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         partition = context.partition_key
         with warehouse.connection() as con:
-            outcome = validate(con, suite, partition)
+            outcome = validate(con, suite, partition, context.run.run_id)
             _record(con, context, asset_key, partition, outcome)
         metadata = {
             "table": suite.table,

@@ -2,8 +2,9 @@
 
 A suite is a JSON file in ``expectations/`` (one per table). Each expectation names a GX 1.x core
 expectation in snake_case, its kwargs, a severity (``critical`` blocks downstream assets, ``warning`` only
-reports) and why it exists. The frame validated is the partition's rows of the table, or the result of
-a SELECT file for rules that span tables. Frames are pulled from DuckDB into pandas and validated with
+reports) and why it exists. The frame validated is the partition's rows of the table (filed under the
+night, or written by the run being gated: claims of a story are filed under its latest night even when an
+earlier night's run recomputes them), or the result of a SELECT file for rules that span tables. Frames are pulled from DuckDB into pandas and validated with
 an ephemeral GX context: GX's SQL datasource over duckdb-engine returns empty results (DESIGN.md).
 """
 
@@ -84,16 +85,16 @@ def _expectation_class(snake_name: str):
         raise ValueError(f"unknown Great Expectations expectation {snake_name!r}") from None
 
 
-def suite_frame(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str):
-    """The rows a suite validates, as a pandas DataFrame."""
+def suite_frame(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str, run_id: str | None = None):
+    """The rows a suite validates, as a pandas DataFrame: the partition's and those ``run_id`` wrote."""
     if "sql" in suite.frame:
         query = sql_file(suite.frame["sql"].removeprefix("sql/"))
     else:
         table = suite.frame["table"]
         if table.count(".") != 1 or not all(p.isidentifier() for p in table.split(".")):
             raise ValueError(f"{suite.path.name}: bad table name {table!r}")
-        query = f"SELECT * FROM {table} WHERE ingest_date = $partition"
-    params = {"partition": partition} if "$partition" in query else {}
+        query = f"SELECT * FROM {table} WHERE ingest_date = $partition OR run_id = $run_id"
+    params = {name: value for name, value in (("partition", partition), ("run_id", run_id)) if f"${name}" in query}
     return con.execute(query, params).df()
 
 
@@ -150,8 +151,8 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
     return SuiteOutcome(suite=suite, evaluated=len(suite.expectations), rows=len(frame), failures=failures)
 
 
-def validate(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str) -> SuiteOutcome:
-    return validate_frame(suite, suite_frame(con, suite, partition))
+def validate(con: duckdb.DuckDBPyConnection, suite: Suite, partition: str, run_id: str | None = None) -> SuiteOutcome:
+    return validate_frame(suite, suite_frame(con, suite, partition, run_id))
 
 
 def _jsonable(value):

@@ -1,4 +1,4 @@
--- One row per conflict of the partition: are its two articles different members of the conflict's story?
+-- One row per conflict of the partition (filed under the night or written by the gated run): are its two articles different members of the conflict's story?
 SELECT
     f.conflict_id,
     f.story_id,
@@ -11,4 +11,4 @@ LEFT JOIN (SELECT DISTINCT story_id, article_id FROM stories.members) ma
     ON ma.story_id = f.story_id AND ma.article_id = f.article_a
 LEFT JOIN (SELECT DISTINCT story_id, article_id FROM stories.members) mb
     ON mb.story_id = f.story_id AND mb.article_id = f.article_b
-WHERE f.ingest_date = $partition
+WHERE f.ingest_date = $partition OR f.run_id = $run_id

@@ -3,28 +3,28 @@
 -- (code points) like the Python offsets the library writes.
 WITH spans AS (
     SELECT 'claims.sentences' AS table_name, sentence_id AS row_key, article_id, char_start, char_end, text AS stored_text
-    FROM claims.sentences WHERE ingest_date = $partition
+    FROM claims.sentences WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.quotes', quote_id, article_id, char_start, char_end, quote_text
-    FROM claims.quotes WHERE ingest_date = $partition
+    FROM claims.quotes WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.quotes.speaker', quote_id, article_id, speaker_start, speaker_end, speaker_text
-    FROM claims.quotes WHERE ingest_date = $partition AND speaker_start IS NOT NULL
+    FROM claims.quotes WHERE (ingest_date = $partition OR run_id = $run_id) AND speaker_start IS NOT NULL
     UNION ALL
     SELECT 'claims.quantities', quantity_id, article_id, char_start, char_end, surface
-    FROM claims.quantities WHERE ingest_date = $partition
+    FROM claims.quantities WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.dates', date_id, article_id, char_start, char_end, surface
-    FROM claims.dates WHERE ingest_date = $partition
+    FROM claims.dates WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.claim_mentions', claim_id, article_id, char_start, char_end, text
-    FROM claims.claim_mentions WHERE ingest_date = $partition
+    FROM claims.claim_mentions WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.conflicts.a', conflict_id, article_a, a_start, a_end, value_a
-    FROM claims.conflicts WHERE ingest_date = $partition
+    FROM claims.conflicts WHERE (ingest_date = $partition OR run_id = $run_id)
     UNION ALL
     SELECT 'claims.conflicts.b', conflict_id, article_b, b_start, b_end, value_b
-    FROM claims.conflicts WHERE ingest_date = $partition
+    FROM claims.conflicts WHERE (ingest_date = $partition OR run_id = $run_id)
 ),
 bodies AS (  -- the latest stored body of each article
     SELECT article_id, arg_max(body, ingest_date) AS body FROM clean.articles GROUP BY article_id

@@ -1,10 +1,11 @@
--- One row per claim of the partition: does it have a mention, and do its support counts fit its story?
+-- One row per claim of the partition (filed under the night or written by the gated run): does it have a
+-- mention, and do its support counts fit its story?
 WITH story_size AS (
     SELECT story_id, count(DISTINCT article_id) AS story_articles
     FROM stories.members GROUP BY story_id
 ),
 mentioned AS (
-    SELECT DISTINCT claim_id FROM claims.claim_mentions WHERE ingest_date = $partition
+    SELECT DISTINCT claim_id FROM claims.claim_mentions
 )
 SELECT
     c.claim_id,
@@ -20,4 +21,4 @@ SELECT
 FROM claims.claims c
 LEFT JOIN mentioned m USING (claim_id)
 LEFT JOIN story_size s USING (story_id)
-WHERE c.ingest_date = $partition
+WHERE c.ingest_date = $partition OR c.run_id = $run_id

@@ -51,7 +51,7 @@ COMMENT ON COLUMN marts.outlets.first_seen IS 'First night (ingest date) an arti
 COMMENT ON COLUMN marts.outlets.last_seen IS 'Latest night an article of the outlet arrived.';
 COMMENT ON COLUMN marts.outlets.needs_review IS 'True for outlets added automatically (not in outlets.yaml): check the id, then list it in outlets.yaml or add its key as an alias of an existing entry.';
 COMMENT ON COLUMN marts.outlets.review_reason IS 'Why needs_review is set.';
-COMMENT ON COLUMN marts.outlets.ingest_date IS 'Night of the run that rebuilt the directory (the table holds only the latest build).';
+COMMENT ON COLUMN marts.outlets.ingest_date IS 'Latest night the directory covers (the latest last_seen; the table holds only the latest build, and rerunning an earlier night rebuilds the same rows).';
 COMMENT ON COLUMN marts.outlets.run_id IS 'Dagster run that rebuilt the directory; join meta.runs.';
 
 CREATE TABLE IF NOT EXISTS marts.article_sources (

@@ -20,7 +20,7 @@ COMMENT ON COLUMN claims.sentences.sentence_no IS '0-based position of the sente
 COMMENT ON COLUMN claims.sentences.char_start IS '0-based offset of the first character in clean.articles.body.';
 COMMENT ON COLUMN claims.sentences.char_end IS 'Offset one past the last character (body[char_start:char_end] = text).';
 COMMENT ON COLUMN claims.sentences.text IS 'The sentence, exactly as in the body.';
-COMMENT ON COLUMN claims.sentences.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.sentences.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
 COMMENT ON COLUMN claims.sentences.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.quotes (
@@ -58,7 +58,7 @@ COMMENT ON COLUMN claims.quotes.speaker_name IS 'Normalised speaker: a person''s
 COMMENT ON COLUMN claims.quotes.speaker_key IS 'Spelling-insensitive key of speaker_name (case, apostrophes, possessive, British/American spelling and transliteration folded): group by it to count one speaker across stories.';
 COMMENT ON COLUMN claims.quotes.speaker_resolution IS 'How the speaker was found: explicit (named in the frame), pronoun, colon (introduced before a colon), carry_over (previous quote''s speaker), introduced (person named in the previous paragraph), unresolved.';
 COMMENT ON COLUMN claims.quotes.confidence IS 'Rule confidence in [0, 1]: explicit 0.9, pronoun 0.75, colon 0.7, carry-over 0.6, indirect 0.6, unresolved 0.2.';
-COMMENT ON COLUMN claims.quotes.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.quotes.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
 COMMENT ON COLUMN claims.quotes.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.quantities (
@@ -84,7 +84,7 @@ COMMENT ON COLUMN claims.quantities.value IS 'Numeric value: number words and di
 COMMENT ON COLUMN claims.quantities.unit IS 'Unit or counted object as written (people, bodies, kilometres, percent, year); the noun before "of" when none follows ("population of 3 million"). Null when none found.';
 COMMENT ON COLUMN claims.quantities.qualifier IS 'Hedge before the number: more than, nearly, around, some, about, at least, up to ... Null when exact.';
 COMMENT ON COLUMN claims.quantities.normalised IS 'Value and folded singular unit ("3000000 people", "12 kilometer") for grouping.';
-COMMENT ON COLUMN claims.quantities.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.quantities.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
 COMMENT ON COLUMN claims.quantities.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.dates (
@@ -108,7 +108,7 @@ COMMENT ON COLUMN claims.dates.surface IS 'The expression as written ("June 2", 
 COMMENT ON COLUMN claims.dates.resolved_date IS 'First day of the window named: the day; for week the first of seven days (last week = the 7 days before publication, next week = the 7 after); for month the 1st; for year 1 January. Null when relative and the publication date is unknown.';
 COMMENT ON COLUMN claims.dates.granularity IS 'day, week, month or year: the width of the window starting at resolved_date.';
 COMMENT ON COLUMN claims.dates.relative IS 'True when the expression needs the publication date (weekday names, last/next week, yesterday).';
-COMMENT ON COLUMN claims.dates.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.dates.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
 COMMENT ON COLUMN claims.dates.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.claims (
@@ -138,7 +138,7 @@ COMMENT ON COLUMN claims.claims.outlet_count IS 'Distinct outlets carrying the c
 COMMENT ON COLUMN claims.claims.copy_group_count IS 'Independent origins: distinct copy groups carrying it (ten copies of one wire text count once).';
 COMMENT ON COLUMN claims.claims.mention_count IS 'Rows in claims.claim_mentions for this claim.';
 COMMENT ON COLUMN claims.claims.first_article IS 'Earliest published article carrying the claim (ties: lowest article_id).';
-COMMENT ON COLUMN claims.claims.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.claims.ingest_date IS 'Latest ingest night among the story''s members: the night the story was last extended.';
 COMMENT ON COLUMN claims.claims.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.claim_mentions (
@@ -166,7 +166,7 @@ COMMENT ON COLUMN claims.claim_mentions.speaker_name IS 'Speaker of this mention
 COMMENT ON COLUMN claims.claim_mentions.slot_numbers IS 'Numbers in the mention, normalised (1,200 -> 1200).';
 COMMENT ON COLUMN claims.claim_mentions.slot_names IS 'Capitalised names in the mention (or its speaker, for quotes).';
 COMMENT ON COLUMN claims.claim_mentions.slot_dates IS 'Resolved dates in the mention.';
-COMMENT ON COLUMN claims.claim_mentions.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.claim_mentions.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
 COMMENT ON COLUMN claims.claim_mentions.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.conflicts (
@@ -198,5 +198,5 @@ COMMENT ON COLUMN claims.conflicts.value_b IS 'Differing value in article_b, exa
 COMMENT ON COLUMN claims.conflicts.article_b IS 'The other article carrying value_b.';
 COMMENT ON COLUMN claims.conflicts.b_start IS 'Evidence offset of value_b in article_b''s body.';
 COMMENT ON COLUMN claims.conflicts.b_end IS 'Offset one past the end of value_b.';
-COMMENT ON COLUMN claims.conflicts.ingest_date IS 'Nightly partition that wrote the row.';
+COMMENT ON COLUMN claims.conflicts.ingest_date IS 'Latest ingest night among the story''s members: the night the story was last extended.';
 COMMENT ON COLUMN claims.conflicts.run_id IS 'Dagster run that wrote the row.';

@@ -21,7 +21,7 @@ touched AS (
     FROM stories.merges AS g LEFT JOIN live AS l ON l.story_id = g.into_story_id
     WHERE g.ingest_date = $partition
 )
-SELECT article_id, story_id, copy_group_id
+SELECT article_id, story_id, copy_group_id, ingest_date
 FROM members
 WHERE story_id IN (SELECT story_id FROM touched)
 ORDER BY story_id, article_id;

@@ -86,10 +86,10 @@ def install_hooks() -> None:
 
     real_validate = gx_checks.validate
 
-    def validate(con, suite, partition):
+    def validate(con, suite, partition, run_id=None):
         current["asset"] = None
         say(f"STEP_START check:{suite.check_name}")
-        return real_validate(con, suite, partition)
+        return real_validate(con, suite, partition, run_id)
 
     gx_checks.validate = validate
 

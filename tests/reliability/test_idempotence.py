@@ -88,8 +88,5 @@ def test_rerunning_an_earlier_night_after_a_later_one_keeps_story_ids(two_nights
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known: claims (and marts.outlets) of a story the rerun night touches are "
-                   "recomputed whole and re-filed under the rerun night's ingest_date, so night 2's claim rows "
-                   "move to night 1 (assets/claims.py PER_STORY_DELETE); content is identical (test above)")
 def test_rerunning_an_earlier_night_leaves_later_nights_rows_in_place(two_nights) -> None:
     assert mismatches(table_checksums(two_nights["warehouse"]), two_nights["before"]["checksums"]) == {}
