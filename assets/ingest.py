@@ -60,7 +60,10 @@ def raw_documents(context: dg.AssetExecutionContext, config: IngestConfig, wareh
             writes=[TableWrite("raw.documents", documents.with_columns(stamp)),
                     TableWrite("raw.rejects", rejects.with_columns(stamp))],
             figures={"inbox": str(folder), "documents": len(documents), "rejected": len(rejects),
-                     "outlets": documents["outlet"].n_unique() if len(documents) else 0},
+                     "outlets": documents["outlet"].n_unique() if len(documents) else 0,
+                     # records left out on purpose (WARC requests, non-HTML, non-2xx ...): counted, not rows
+                     "records skipped": sum(result.skipped.values()),
+                     **{f"skipped {kind}": count for kind, count in sorted(result.skipped.items())}},
             description="Rejects by reason:\n\n" + "\n".join(
                 f"- {r['reason_code']}: {r['len']}" for r in reasons.iter_rows(named=True)) if len(rejects) else None,
         )

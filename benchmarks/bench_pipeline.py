@@ -359,7 +359,7 @@ def step_job(args: dict) -> dict:
     from orchestration.definitions import defs
     from orchestration.resources import InboxResource, WarehouseResource
 
-    job = defs.get_job_def("nightly")
+    job = defs.resolve_job_def("nightly")
     resources = {"warehouse": WarehouseResource(path=args["warehouse"], lock_wait_seconds=120),
                  "inbox": InboxResource(path=args["inbox"])}
     nights = []

@@ -25,7 +25,7 @@ def run_nightly(night: str) -> int:
     from wiretrace import warehouse
 
     instance = dg.DagsterInstance.get()
-    result = defs.get_job_def("nightly").execute_in_process(
+    result = defs.resolve_job_def("nightly").execute_in_process(
         partition_key=night, instance=instance, raise_on_error=False)
     print(f"\nnightly run {result.run_id} for night {night}: {'SUCCESS' if result.success else 'FAILED'}")
     con = warehouse.connect(read_only=True)

@@ -24,7 +24,7 @@ def run_nightly(warehouse_path: Path, inbox: Path, night: str, snapshot: Path | 
     previous = os.environ.get("WIRETRACE_SNAPSHOT")
     os.environ["WIRETRACE_SNAPSHOT"] = str(snapshot or warehouse_path.with_name("analytics.duckdb"))
     try:
-        return defs.get_job_def("nightly").execute_in_process(
+        return defs.resolve_job_def("nightly").execute_in_process(
             partition_key=night,
             resources={"warehouse": WarehouseResource(path=str(warehouse_path), lock_wait_seconds=5),
                        "inbox": InboxResource(path=str(inbox))},

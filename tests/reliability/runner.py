@@ -131,7 +131,7 @@ def run_night(warehouse: str, inbox: str, night: str, snapshot: str | None = Non
 
     os.environ["WIRETRACE_SNAPSHOT"] = snapshot or os.path.join(os.path.dirname(warehouse), "analytics.duckdb")
     started = time.monotonic()
-    result = defs.get_job_def("nightly").execute_in_process(
+    result = defs.resolve_job_def("nightly").execute_in_process(
         partition_key=night,
         resources={"warehouse": WarehouseResource(path=warehouse, lock_wait_seconds=lock_wait),
                    "inbox": InboxResource(path=inbox)},
