@@ -25,12 +25,13 @@ from pathlib import Path
 import polars as pl
 from rapidfuzz import fuzz
 
+from benchmarks.corpus import CORPORA
 from wiretrace.claims import extract_claims
 from wiretrace.claims.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests/fixtures/attribution/examples.jsonl"
-ECB = Path("/work/shared/corpora/ecbplus/dev.jsonl")
+ECB = CORPORA / "ecbplus/dev.jsonl"
 if not ECB.exists():
     ECB = ROOT.parent / "shared/corpora/ecbplus/dev.jsonl"
 MARKED = ("direct", "partial")
@@ -213,7 +214,7 @@ def main() -> None:
             d, s = r["detection"], r["with_speaker"]
             lines.append(f"| {split} | {scope} | {d['gold']} | {d['precision']} | {d['recall']} | {d['f1']} | "
                          f"{s['precision']} | {s['recall']} | {s['f1']} | {r['speaker_accuracy']} |")
-    lines += ["", f"Bars (held-out corpus): direct-quote F1 >= 0.93, quote+speaker F1 >= 0.80.", ""]
+    lines += ["", "Bars (held-out corpus): direct-quote F1 >= 0.93, quote+speaker F1 >= 0.80.", ""]
     if "throughput" in results:
         t = results["throughput"]
         lines += [f"Throughput, whole claims stage (ECB+ texts as 2-copy stories, mean {t['mean_body_chars']} chars):", "",

@@ -34,7 +34,7 @@ import polars as pl
 from wiretrace.clean import clean_documents
 from wiretrace.clean.metadata import normalise_agency
 
-SHARED = Path("/work/shared")
+from benchmarks.corpus import SHARED
 SEEDS = SHARED / "seeds"
 AEB = SHARED / "corpora" / "aeb"
 RESULTS = Path(__file__).resolve().parent / "results"

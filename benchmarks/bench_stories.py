@@ -23,11 +23,12 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
+from benchmarks.corpus import CORPORA
 from wiretrace.stories import StoryParams, StoryState, apply_merges, apply_night, assign_night, merge_pass
 from wiretrace.stories.pipeline import _resolve_story
 from wiretrace.stories.text import split_sentences
 
-ECB = pathlib.Path("/work/shared/corpora/ecbplus/dev.jsonl")
+ECB = CORPORA / "ecbplus/dev.jsonl"
 OUT = pathlib.Path(__file__).parent / "results"
 START = date(2024, 3, 1)
 
@@ -309,7 +310,7 @@ def bench_throughput(sizes: list[int]) -> dict:
         arts = synthetic_corpus(n, nights)
         with PeakRSS() as rss:
             t0 = time.perf_counter()
-            state, results, night_secs = StoryState.empty(), [], []
+            state, night_secs = StoryState.empty(), []
             sizes_night, state_rows = [], []
             for night in sorted(arts["ingest_date"].unique().to_list()):
                 a = arts.filter(pl.col("ingest_date") == night)

@@ -26,6 +26,7 @@ copy_kind); ``write_inbox`` writes it as JSON Lines files per night, the form ``
 import html
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,7 +35,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-CORPORA = Path("/work/shared/corpora")
+# ../shared beside the checkout (WIRETRACE_SHARED to point elsewhere): seeds and public corpora.
+SHARED = Path(os.environ.get("WIRETRACE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+CORPORA = SHARED / "corpora"
 PARAGRAPH = 0  # token id of the paragraph break
 _TOKEN_RE = re.compile(r"\S+")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*$")

@@ -10,6 +10,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
+# ../shared beside the checkout: the seeds with their answer key and the public corpora.
+SHARED = Path(os.environ.get("WIRETRACE_SHARED") or REPO.parent / "shared")
 SEEDS = REPO.parent / "shared" / "seeds"
 SEED_NIGHT = "2025-06-10"
 

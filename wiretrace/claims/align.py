@@ -11,7 +11,6 @@ that one copy shortened or extended.
 """
 
 import bisect
-import difflib
 import re
 from collections import Counter, defaultdict
 from itertools import chain

@@ -9,7 +9,7 @@ current version of each is its latest snapshot (views ``*_current`` in sql/ddl/3
 """
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np

@@ -6,14 +6,13 @@ A stand-in for the cleaning stage (written in parallel); the lead's end-to-end r
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
-if not SEEDS.exists():
-    SEEDS = Path("/work/shared/seeds")
+from tests.conftest import SHARED
+
+SEEDS = SHARED / "seeds"
 
 
 def expected() -> dict:

@@ -3,11 +3,11 @@
 import json
 import random
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED
 from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
 from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
@@ -15,8 +15,8 @@ from wiretrace.clean.language import detect_language_reference, detect_languages
 from wiretrace.clean.lines import split_lines
 from wiretrace.clean.patterns import load_patterns
 
-SEEDS = Path("/work/shared/seeds")
-ECB = Path("/work/shared/corpora/ecbplus/dev.jsonl")
+SEEDS = SHARED / "seeds"
+ECB = SHARED / "corpora/ecbplus/dev.jsonl"
 
 SAMPLES = [
     "The council met on Tuesday to discuss the new budget for schools and a bridge over the river.",

@@ -1,16 +1,16 @@
 """The five seed articles against ../shared/seeds/expected.json (the answer key is read, not copied)."""
 
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED
 from wiretrace.clean import clean_documents
 from wiretrace.clean.markup import strip_markdown_line
 from wiretrace.clean.metadata import normalise_agency
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 pytestmark = pytest.mark.skipif(not (SEEDS / "expected.json").exists(), reason="shared seeds not mounted")
 EXPECTED = json.loads((SEEDS / "expected.json").read_text())["articles"] if (SEEDS / "expected.json").exists() else {}
 COLUMN = {"published": "published_date", "agency": "wire_credit"}

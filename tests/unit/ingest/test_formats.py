@@ -12,13 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED
 from wiretrace.ingest import (
     DOCUMENT_SCHEMA, REJECT_SCHEMA, IngestLimits, list_inputs, make_document_id, read_path, scan_inbox,
 )
 
 from .builders import HTML_PAGE, RUSSIAN, atom_bytes, html_article, rss_bytes, warc_bytes
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 
 
 def one(frame: pl.DataFrame, **where) -> dict:

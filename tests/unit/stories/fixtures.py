@@ -1,12 +1,13 @@
 """Seed articles as the cleaning stage should deliver them: expected.json boilerplate lines removed."""
 
 import json
-import pathlib
 from datetime import date
 
 import polars as pl
 
-SEEDS = pathlib.Path("/work/shared/seeds")
+from tests.conftest import SHARED
+
+SEEDS = SHARED / "seeds"
 
 
 def seed_articles(ingest_date: date = date(2025, 6, 14)) -> pl.DataFrame:

@@ -8,13 +8,14 @@ import pytest
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from tests.conftest import SHARED
 from tests.unit.stories.fixtures import seed_articles
 from wiretrace.stories import STATE_SQL, StoryParams, StoryState, apply_merges, apply_night, assign_night, merge_pass, stable_id
 from wiretrace.stories.cluster import Item, agglomerate
 from wiretrace.stories.minhash import MinHasher, overlap
 from wiretrace.stories.text import body_hash, shingle_hashes, split_sentences
 
-ECB = "/work/shared/corpora/ecbplus/dev.jsonl"
+ECB = SHARED / "corpora/ecbplus/dev.jsonl"
 
 
 def _groups(result) -> set[frozenset[str]]:
