@@ -214,10 +214,14 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         mentions.append((cid, a, art["copy_group_id"], cs, ce, bodies[a][cs:ce], speaker, numbers, names, slot_dates))
         return cid
 
+    conflict_ids: set[str] = set()
+
     def add_conflict(cid, ctype, a, b):
-        """a, b: (value, article_id, start, end)."""
+        """a, b: (value, article_id, start, end); one row per distinct pair of values of a claim."""
         conflict_id = "cf_" + xxhash.xxh64(f"{cid}|{ctype}|{a[0]}|{b[0]}".encode()).hexdigest()[:12]
-        conflicts.append((conflict_id, story_id, cid, ctype, *a, *b))
+        if conflict_id not in conflict_ids:
+            conflict_ids.add(conflict_id)
+            conflicts.append((conflict_id, story_id, cid, ctype, *a, *b))
 
 
     # ---- quotes: identical normalised texts are one unit; near-identical ones (one contains the other)
@@ -270,10 +274,10 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                              (qb["quote_text"], qb["article_id"], qb["char_start"], qb["char_end"]))
                 sa, sb = qa["speaker_name"], qb["speaker_name"]
                 if sa and sb and not names_equivalent(sa, sb) and sa.split()[-1] != sb.split()[-1]:
-                    add_conflict(cid, "speaker", (sa, qa["article_id"], qa["speaker_start"] or qa["char_start"],
-                                                  qa["speaker_end"] or qa["char_end"]),
-                                 (sb, qb["article_id"], qb["speaker_start"] or qb["char_start"],
-                                  qb["speaker_end"] or qb["char_end"]))
+                    ma, mb = _speaker_mention(bodies[qa["article_id"]], qa), _speaker_mention(bodies[qb["article_id"]], qb)
+                    if ma and mb:
+                        add_conflict(cid, "speaker", (ma[0], qa["article_id"], ma[1], ma[2]),
+                                     (mb[0], qb["article_id"], mb[1], mb[2]))
 
     # ---- sentences (direct quote text masked), event/attribution claims
     direct_by_art = defaultdict(list)
@@ -504,6 +508,23 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
                     seen.add(key)
                     add_conflict(cid, "date", (da["surface"], da["article_id"], da["char_start"], da["char_end"]),
                                  (db["surface"], db["article_id"], db["char_start"], db["char_end"]))
+
+
+def _speaker_mention(body: str, quote: dict) -> tuple[str, int, int] | None:
+    """Where a quote's speaker is written, as (text, start, end) with body[start:end] == text.
+
+    The resolved name where the article writes it: the speaker span itself, else the name's last
+    occurrence before the quote ("he" resolved to a name written earlier), else its first anywhere.
+    None when the article never writes the name (its canonical spelling came from another article):
+    such a conflict could not be checked against the body, so it is not reported.
+    """
+    name, s, e = quote["speaker_name"], quote["speaker_start"], quote["speaker_end"]
+    if s is not None and e is not None and body[s:e] == name:
+        return name, s, e
+    at = body.rfind(name, 0, quote["char_start"])
+    if at < 0:
+        at = body.find(name)
+    return (name, at, at + len(name)) if at >= 0 else None
 
 
 def _emit(cid, ctype, ta, a0, a1, tb, b0, b1, sa, sb, arts, add_conflict, seen):

@@ -71,3 +71,21 @@ def test_two_workers_give_the_same_tables(seed_frames):
     for name, frame in one.tables().items():
         assert frame.height > 0
         assert frame.equals(two.tables()[name]), name
+
+
+def test_speaker_conflicts_point_at_the_written_names_once_per_pair_of_names():
+    # "he" is resolved to the name written earlier; two copies naming the other speaker give one conflict
+    quote = '"This vulnerability is actively exploited and it is getting worse every single day,"'
+    bodies = {"a": f"Paul Ferguson, a researcher, studied the flaw for months.\n\n{quote} he said.",
+              "b": f"Betty Trend, an analyst, reviewed the report.\n\n{quote.replace('every single', 'each')} Trend said.",
+              "c": f"Betty Trend, an analyst, read the report.\n\n{quote.replace('every single', 'each')} Trend said."}
+    articles = pl.DataFrame([dict(article_id=a, outlet=a, title="", body=b, published_date=dt.date(2025, 6, 8))
+                             for a, b in bodies.items()])
+    members = pl.DataFrame([dict(article_id=a, story_id="s1", copy_group_id=a) for a in bodies])
+    conflicts = extract_claims(articles, members).conflicts
+    assert conflicts["conflict_id"].is_unique().all()
+    for row in conflicts.iter_rows(named=True):  # every value is where its offsets say
+        assert bodies[row["article_a"]][row["a_start"]:row["a_end"]] == row["value_a"]
+        assert bodies[row["article_b"]][row["b_start"]:row["b_end"]] == row["value_b"]
+    speakers = conflicts.filter(pl.col("conflict_type") == "speaker")
+    assert speakers.select("value_a", "value_b").rows() == [("Paul Ferguson", "Betty Trend")]
