@@ -25,9 +25,15 @@ def run_nightly(night: str) -> int:
     from wiretrace import warehouse
 
     instance = dg.DagsterInstance.get()
+    log_level = os.environ.get("WIRETRACE_LOG_LEVEL", "INFO")  # DEBUG shows every Dagster engine event
     result = defs.resolve_job_def("nightly").execute_in_process(
-        partition_key=night, instance=instance, raise_on_error=False)
+        partition_key=night, instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     print(f"\nnightly run {result.run_id} for night {night}: {'SUCCESS' if result.success else 'FAILED'}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            print(f"  failed step {event.step_key}: {error.message.strip().splitlines()[0] if error else 'unknown'}")
     con = warehouse.connect(read_only=True)
     try:
         rows = con.execute(warehouse.sql_file(SUMMARY_SQL.removeprefix("sql/")), {"night": night}).fetchall()
