@@ -194,9 +194,56 @@ def test_incremental_equals_batch_on_small_set():
     # Copy groups: greedy assignment in publication order gives exactly the batch groups.
     inc_groups = pl.concat([r.members for r in results]).sort("article_id")["copy_group_id"].to_list()
     assert inc_groups == batch.members.sort("article_id")["copy_group_id"].to_list()
-    # Stories: a night cannot merge two existing stories, so splits of early nights persist; measured
-    # 0.87 here (4 topics, 3 nights) and 0.96 on all dev topics over 5 nights (bench_stories).
+    # Stories: measured 0.87 here (4 topics, 3 nights, no merge pass); see the dev-corpus tests below.
     assert _bcubed_f1(joined["story_id"].to_list(), joined["batch_story"].to_list()) >= 0.85
+
+
+@pytest.fixture(scope="module")
+def dev_over_five_nights():
+    """All dev topics over 5 nights with the nightly merge pass, the batch, and what each night joined."""
+    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list(), 5)
+    state, results = StoryState.empty(), []
+    for night in sorted(frame["ingest_date"].unique().to_list()):
+        arts = frame.filter(pl.col("ingest_date") == night).drop("cluster")
+        r = assign_night(arts, state)
+        results.append(r)
+        state = apply_night(state, r, arts)
+        state = apply_merges(state, merge_pass(state))
+    resolved = {s: m for s, m in state.stories.select("story_id", "merged_into").iter_rows() if m}
+
+    def live(s: str) -> str:
+        while s in resolved:
+            s = resolved[s]
+        return s
+
+    batch = assign_night(frame.drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 6))), StoryState.empty())
+    joined = (
+        pl.concat([r.members for r in results]).select("article_id", night_story="story_id")
+        .with_columns(story_id=pl.col("night_story").map_elements(live, return_dtype=pl.String))
+        .join(batch.members.select("article_id", batch_story="story_id"), on="article_id")
+        .join(frame.select("article_id", "cluster"), on="article_id")
+    )
+    return joined, state, results
+
+
+def test_incremental_stays_near_batch_on_dev(dev_over_five_nights):
+    joined, state, results = dev_over_five_nights
+    inc, batch = joined["story_id"].to_list(), joined["batch_story"].to_list()
+    assert _bcubed_f1(inc, batch) >= 0.96  # measured 0.964: at the ceiling of final nightly decisions (bench_stories)
+    assert set().union(*[set(r.stories["story_id"]) for r in results]) <= set(state.stories["story_id"])
+    # An early night's few articles of a topic's two events (2_ecb: 2 articles, 2_ecbplus: 3) reach the
+    # average link the whole corpus does not (0.23 vs 0.19): the batch keeps the events apart, the nights
+    # joined them on night 1 and a night's join is final.
+    topic2 = joined.filter(pl.col("cluster").str.starts_with("2_"))
+    assert topic2.group_by("batch_story").agg(pl.col("cluster").n_unique())["cluster"].max() == 1
+    assert topic2["story_id"].n_unique() == 1
+
+
+@pytest.mark.xfail(strict=True, reason="joins made on an early night's few articles are final (merges only): "
+                   "even nights that each equal the batch of all articles so far reach 0.965 (bench_stories)")
+def test_incremental_equals_batch_on_dev(dev_over_five_nights):
+    joined, _, _ = dev_over_five_nights
+    assert _bcubed_f1(joined["story_id"].to_list(), joined["batch_story"].to_list()) >= 0.98
 
 
 def test_merge_pass_joins_stories_that_grew_together():
