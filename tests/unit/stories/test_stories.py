@@ -231,19 +231,9 @@ def test_incremental_stays_near_batch_on_dev(dev_over_five_nights):
     inc, batch = joined["story_id"].to_list(), joined["batch_story"].to_list()
     assert _bcubed_f1(inc, batch) >= 0.96  # measured 0.964: at the ceiling of final nightly decisions (bench_stories)
     assert set().union(*[set(r.stories["story_id"]) for r in results]) <= set(state.stories["story_id"])
-    # An early night's few articles of a topic's two events (2_ecb: 2 articles, 2_ecbplus: 3) reach the
-    # average link the whole corpus does not (0.23 vs 0.19): the batch keeps the events apart, the nights
-    # joined them on night 1 and a night's join is final.
-    topic2 = joined.filter(pl.col("cluster").str.starts_with("2_"))
-    assert topic2.group_by("batch_story").agg(pl.col("cluster").n_unique())["cluster"].max() == 1
-    assert topic2["story_id"].n_unique() == 1
-
-
-@pytest.mark.xfail(strict=True, reason="joins made on an early night's few articles are final (merges only): "
-                   "even nights that each equal the batch of all articles so far reach 0.965 (bench_stories)")
-def test_incremental_equals_batch_on_dev(dev_over_five_nights):
-    joined, _, _ = dev_over_five_nights
-    assert _bcubed_f1(joined["story_id"].to_list(), joined["batch_story"].to_list()) >= 0.98
+    # Why not 0.98 (the bar): an early night's few articles of a topic's two events (2_ecb: 2
+    # articles, 2_ecbplus: 3) reach the average link the whole corpus does not (0.23 vs 0.19), and a
+    # night's join is final; the batch keeps the events apart.
 
 
 def test_merge_pass_joins_stories_that_grew_together():
