@@ -5,6 +5,7 @@ and open in any browser without a server. The materialisation carries each story
 conflicts as Markdown, so the on-call person sees them in the asset's history.
 """
 
+import heapq
 import os
 import time
 from pathlib import Path
@@ -14,11 +15,12 @@ import dagster as dg
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.report import StoryNotFoundError, load_story, render_markdown, stories_touched, write_report
+from wiretrace.report import load_stories, render_markdown, stories_touched, write_report
 
 # Markdown metadata stays readable in the UI: full summaries for the most conflicted stories only.
 MAX_STORIES_IN_SUMMARY = 20
 PROGRESS_EVERY = 100
+STORIES_PER_BATCH = 200  # stories read per query batch (bounds the article bodies held at once)
 
 
 def reports_dir(warehouse: WarehouseResource) -> Path:
@@ -43,26 +45,30 @@ def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     def compute(con, partition: str) -> StageOutput:
         story_ids = stories_touched(con, partition)
         started = time.perf_counter()
-        summaries: list[tuple[int, str]] = []
-        conflicts = 0
+        top: list[tuple[int, int, str]] = []  # (conflicts, -order, markdown): the most conflicted stories
+        conflicts = written = 0
         skipped = []
-        for n, story_id in enumerate(story_ids, start=1):
-            try:
-                report = load_story(con, story_id)
-            except StoryNotFoundError as exc:  # members without a story row: report it, render the rest
-                context.log.warning(f"no report for {story_id}: {exc}")
-                skipped.append(story_id)
-                continue
-            write_report(report, out_dir)
-            conflicts += len(report.conflicts)
-            summaries.append((len(report.conflicts), render_markdown(report)))
-            if n % PROGRESS_EVERY == 0 or n == len(story_ids):
-                rate = n / max(time.perf_counter() - started, 1e-9)
-                context.log.info(f"story reports: {n} of {len(story_ids)} ({rate:.1f} stories/s)")
-        summaries.sort(key=lambda s: -s[0])  # stable: the most conflicted stories first
-        shown = [md for _, md in summaries[:MAX_STORIES_IN_SUMMARY]]
-        if len(summaries) > MAX_STORIES_IN_SUMMARY:
-            shown.append(f"_…and {len(summaries) - MAX_STORIES_IN_SUMMARY} more stories: see {out_dir}_")
+        for first in range(0, len(story_ids), STORIES_PER_BATCH):
+            for n, (story_id, report) in enumerate(
+                    load_stories(con, story_ids[first:first + STORIES_PER_BATCH]).items(), start=first + 1):
+                if report is None:  # members without a story row: say so, render the rest
+                    context.log.warning(f"no report for {story_id}: no story row with members in the warehouse")
+                    skipped.append(story_id)
+                    continue
+                write_report(report, out_dir)
+                written += 1
+                conflicts += len(report.conflicts)
+                key = (len(report.conflicts), -n)
+                if len(top) < MAX_STORIES_IN_SUMMARY:
+                    heapq.heappush(top, (*key, render_markdown(report)))
+                elif key > top[0][:2]:  # Markdown only for stories that make the summary
+                    heapq.heapreplace(top, (*key, render_markdown(report)))
+                if n % PROGRESS_EVERY == 0 or n == len(story_ids):
+                    rate = n / max(time.perf_counter() - started, 1e-9)
+                    context.log.info(f"story reports: {n} of {len(story_ids)} ({rate:.1f} stories/s)")
+        shown = [md for *_, md in sorted(top, reverse=True)]  # most conflicted first, then night order
+        if written > MAX_STORIES_IN_SUMMARY:
+            shown.append(f"_…and {written - MAX_STORIES_IN_SUMMARY} more stories: see {out_dir}_")
         return StageOutput(
             writes=[],
             figures={"story reports": len(story_ids) - len(skipped), "stories without a report": len(skipped),

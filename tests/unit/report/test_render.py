@@ -8,6 +8,7 @@ import pytest
 
 from wiretrace.report import (
     StoryNotFoundError,
+    load_stories,
     load_story,
     md_cell,
     render_html,
@@ -139,3 +140,9 @@ def test_unknown_story_and_touched_stories(con):
         load_story(con, "st_missing")
     assert stories_touched(con, NIGHT.isoformat()) == ["st_one"]  # st_absorbed resolves to st_one
     assert stories_touched(con, "2025-06-11") == []
+
+
+def test_a_batch_gives_each_story_its_own_report(con):
+    batch = load_stories(con, ["st_missing", "st_one"])
+    assert batch["st_missing"] is None
+    assert batch["st_one"] == load_story(con, "st_one")
