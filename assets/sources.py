@@ -17,86 +17,16 @@ from orchestration.stage import StageOutput, run_stage
 from wiretrace.export import export_marts
 from wiretrace.health import HealthParams, night_summary, run_health
 from wiretrace.outlets import build_outlets, date_plausibility, load_directory, outlet_keys, resolve_keys
-from wiretrace.warehouse import TableWrite, query_frame
+from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
-NIGHT_ARTICLES_SQL = """
-SELECT a.article_id, coalesce(d.outlet, a.outlet, 'unknown') AS outlet,
-       coalesce(d.outlet_source, 'file') AS outlet_source, a.canonical_url, a.published_date,
-       a.published_source, a.language, a.language_confidence, a.ingest_date
-FROM clean.articles a
-LEFT JOIN raw.documents d ON d.document_id = a.document_id AND d.ingest_date = a.ingest_date
-WHERE a.ingest_date = $partition
-ORDER BY a.article_id
-"""
-
-# Keys of every night: the stored nights other than this one, plus tonight's frame (not yet written).
-_ALL_SOURCES = """
-WITH src AS (
-    SELECT article_id, outlet_key, outlet_key_source, ingest_date FROM marts.article_sources
-    WHERE ingest_date <> $partition
-    UNION ALL
-    SELECT article_id, outlet_key, outlet_key_source, ingest_date FROM _tonight_sources
-), art AS (
-    SELECT s.*, a.language, a.upstream_source, a.canonical_url, a.wire_credit
-    FROM src s JOIN clean.articles a ON a.article_id = s.article_id AND a.ingest_date = s.ingest_date
-)
-"""
-KEY_STATS_SQL = _ALL_SOURCES + """
-SELECT outlet_key, mode(outlet_key_source) AS outlet_key_source, count(*) AS articles,
-       min(ingest_date) AS first_seen, max(ingest_date) AS last_seen, mode(language) AS language,
-       list_sort(list_distinct(list(upstream_source) FILTER (WHERE upstream_source IS NOT NULL))) AS upstream_sources,
-       min(canonical_url) AS canonical_url_example
-FROM art GROUP BY outlet_key ORDER BY outlet_key
-"""
-WIRE_COUNTS_SQL = _ALL_SOURCES + """
-SELECT outlet_key, wire_credit AS agency, count(*) AS articles
-FROM art WHERE wire_credit IS NOT NULL GROUP BY ALL ORDER BY ALL
-"""
-
-KEY_MAP = "(SELECT outlet_id, unnest(outlet_keys) AS outlet_key FROM marts.outlets)"
-HEALTH_TONIGHT_SQL = f"""
-WITH removed AS (
-    SELECT article_id, sum(length(text)) AS chars FROM clean.removed_lines
-    WHERE ingest_date = $partition AND reason_code NOT IN ('metadata_lifted', 'html_extractor')
-    GROUP BY article_id
-), copies AS (
-    SELECT article_id, arg_max(copy_order, ingest_date) > 1 AS is_copy FROM stories.members
-    WHERE ingest_date <= $partition GROUP BY article_id
-)
-SELECT s.article_id, k.outlet_id, s.language, s.published_date_plausible, s.effective_date, a.body_chars,
-       a.kept_share, coalesce(r.chars, 0) AS boilerplate_chars, c.is_copy
-FROM marts.article_sources s
-JOIN clean.articles a ON a.article_id = s.article_id AND a.ingest_date = s.ingest_date
-JOIN {KEY_MAP} k ON k.outlet_key = s.outlet_key
-LEFT JOIN removed r ON r.article_id = s.article_id
-LEFT JOIN copies c ON c.article_id = s.article_id
-WHERE s.ingest_date = $partition
-"""
-# Nights that ran before this one: an ingest step succeeded, or documents exist (older warehouses).
-EARLIER_NIGHTS_SQL = """
-SELECT night FROM (
-    SELECT partition_date AS night FROM meta.runs
-    WHERE asset_key = 'raw/documents' AND status = 'succeeded' AND partition_date < $partition
-    UNION SELECT DISTINCT ingest_date FROM raw.documents WHERE ingest_date < $partition)
-ORDER BY night DESC LIMIT $nights
-"""
-HISTORY_SQL = f"""
-SELECT k.outlet_id, s.ingest_date AS night, count(*) AS articles
-FROM marts.article_sources s JOIN {KEY_MAP} k ON k.outlet_key = s.outlet_key
-WHERE s.ingest_date >= $since AND s.ingest_date < $partition
-GROUP BY ALL
-"""
-# Failures and rejects with the outlet evidence ingest had (a reject's outlet only from its inbox folder).
-REJECTS_SQL = """
-SELECT coalesce(d.outlet, f.outlet) AS outlet, coalesce(d.outlet_source, 'file') AS outlet_source,
-       'clean' AS stage, f.reason
-FROM clean.failures f
-LEFT JOIN raw.documents d ON d.document_id = f.document_id AND d.ingest_date = f.ingest_date
-WHERE f.ingest_date = $partition
-UNION ALL
-SELECT CASE WHEN contains(source_path, '/') THEN split_part(source_path, '/', 1) END, 'folder', 'ingest', reason_code
-FROM raw.rejects WHERE ingest_date = $partition
-"""
+# SQL of these assets lives in sql/transforms/ (sources_*.sql, health_*.sql).
+NIGHT_ARTICLES_SQL = sql_file("transforms/sources_night_articles.sql")
+KEY_STATS_SQL = sql_file("transforms/sources_outlet_key_stats.sql")
+WIRE_COUNTS_SQL = sql_file("transforms/sources_outlet_wire_counts.sql")
+HEALTH_TONIGHT_SQL = sql_file("transforms/health_tonight.sql")
+EARLIER_NIGHTS_SQL = sql_file("transforms/health_earlier_nights.sql")
+HISTORY_SQL = sql_file("transforms/health_history.sql")
+REJECTS_SQL = sql_file("transforms/health_rejects.sql")
 
 
 def _stamp(context, night: dt.date) -> list[pl.Expr]:
