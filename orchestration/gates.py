@@ -9,14 +9,9 @@ import dagster as dg
 import duckdb
 
 from orchestration.suites import suites_for_asset
+from wiretrace.warehouse import sql_file
 
-LATEST_OUTCOME_SQL = """
-SELECT critical_passed, run_id, checked_at, failed
-FROM meta.check_results
-WHERE check_name = $check_name AND partition_date = $partition
-ORDER BY checked_at DESC
-LIMIT 1
-"""
+LATEST_OUTCOME_SQL = sql_file("meta/latest_check_outcome.sql")
 
 
 def assert_upstream_passed(con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionContext,

@@ -13,20 +13,17 @@ from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.suites import all_suites, asset_of_suite
 from wiretrace.quality import Suite, SuiteOutcome, validate
-from wiretrace.warehouse import transaction
+from wiretrace.warehouse import sql_file, transaction
 
 
 def _record(con, context: dg.AssetCheckExecutionContext, asset_key: str, partition: str,
             outcome: SuiteOutcome) -> None:
     with transaction(con):
-        con.execute(
-            """INSERT INTO meta.check_results (run_id, check_name, asset_key, suite_table, partition_date,
-                   checked_at, critical_passed, warning_passed, evaluated, failed)
-               VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?)""",
-            [context.run.run_id, outcome.suite.check_name, asset_key, outcome.suite.table, partition,
-             outcome.critical_passed, outcome.warning_passed, outcome.evaluated,
-             json.dumps(outcome.failures, default=str)],
-        )
+        con.execute(sql_file("meta/record_check_result.sql"), {
+            "run_id": context.run.run_id, "check_name": outcome.suite.check_name, "asset_key": asset_key,
+            "suite_table": outcome.suite.table, "partition": partition, "critical_passed": outcome.critical_passed,
+            "warning_passed": outcome.warning_passed, "evaluated": outcome.evaluated,
+            "failed": json.dumps(outcome.failures, default=str)})
 
 
 def _failures_markdown(outcome: SuiteOutcome) -> str:

@@ -17,7 +17,7 @@ import duckdb
 import wiretrace
 from orchestration.gates import assert_upstream_passed
 from orchestration.resources import WarehouseResource
-from wiretrace.warehouse import TableWrite, replace_partition, transaction
+from wiretrace.warehouse import TableWrite, replace_partition, sql_file, transaction
 
 TRACKED_PACKAGES = ("dagster", "duckdb", "polars", "trafilatura", "great-expectations", "scikit-learn",
                     "rapidfuzz", "py3langid", "warcio")
@@ -48,15 +48,12 @@ def config_hash(config: Mapping) -> str:
 def _record_run(con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionContext, asset_key: str,
                 partition: str, config: Mapping, status: str, row_counts: Mapping | None) -> None:
     with transaction(con):
-        con.execute("DELETE FROM meta.runs WHERE run_id = ? AND asset_key = ?", [context.run_id, asset_key])
-        con.execute(
-            """INSERT INTO meta.runs (run_id, asset_key, partition_date, job_name, started_at, finished_at,
-                   status, wiretrace_version, package_versions, config, config_hash, row_counts)
-               VALUES (?, ?, ?, ?, now(), CASE WHEN ? = 'started' THEN NULL ELSE now() END, ?, ?, ?, ?, ?, ?)""",
-            [context.run_id, asset_key, partition, context.job_name, status, status, wiretrace.__version__,
-             json.dumps(package_versions()), json.dumps(config, default=str), config_hash(config),
-             json.dumps(row_counts) if row_counts is not None else None],
-        )
+        con.execute(sql_file("meta/record_run.sql"), {
+            "run_id": context.run_id, "asset_key": asset_key, "partition": partition, "job_name": context.job_name,
+            "status": status, "wiretrace_version": wiretrace.__version__,
+            "package_versions": json.dumps(package_versions()), "config": json.dumps(config, default=str),
+            "config_hash": config_hash(config),
+            "row_counts": json.dumps(row_counts) if row_counts is not None else None})
 
 
 def run_stage(

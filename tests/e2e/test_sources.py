@@ -59,6 +59,10 @@ def test_every_claim_row_joins_a_run_with_versions(warehouse):
     run = warehouse.execute("SELECT status, package_versions, asset_steps FROM marts.runs").fetchall()
     assert len(run) == 1 and run[0][0] == "succeeded"
     assert "trafilatura" in json.loads(run[0][1]) and "sources/outlets" in run[0][2]
+    # Each step's row keeps the time it started: finished strictly later, the steps one after another.
+    steps = warehouse.execute("SELECT started_at, finished_at FROM meta.runs ORDER BY started_at").fetchall()
+    assert len(steps) >= 9 and all(start < end for start, end in steps)
+    assert all(later[0] >= earlier[1] for earlier, later in zip(steps, steps[1:]))
 
 
 def test_seed_night_health_and_dates(warehouse):
