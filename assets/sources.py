@@ -21,8 +21,9 @@ from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 # SQL of these assets lives in sql/transforms/ (sources_*.sql, health_*.sql).
 NIGHT_ARTICLES_SQL = sql_file("transforms/sources_night_articles.sql")
-KEY_STATS_SQL = sql_file("transforms/sources_outlet_key_stats.sql")
-WIRE_COUNTS_SQL = sql_file("transforms/sources_outlet_wire_counts.sql")
+_ALL_NIGHTS = sql_file("transforms/sources_all_nights.sql")
+KEY_STATS_SQL = _ALL_NIGHTS + sql_file("transforms/sources_outlet_key_stats.sql")
+WIRE_COUNTS_SQL = _ALL_NIGHTS + sql_file("transforms/sources_outlet_wire_counts.sql")
 HEALTH_TONIGHT_SQL = sql_file("transforms/health_tonight.sql")
 EARLIER_NIGHTS_SQL = sql_file("transforms/health_earlier_nights.sql")
 HISTORY_SQL = sql_file("transforms/health_history.sql")

@@ -178,6 +178,19 @@ SELECT * EXCLUDE (rn) FROM (
 WHERE rn = 1;
 COMMENT ON VIEW stories.stories_current IS 'Latest snapshot of every story.';
 
+CREATE OR REPLACE VIEW stories.live_stories AS
+WITH RECURSIVE live(story_id, live_story_id, depth) AS (
+    SELECT story_id, story_id, 0 FROM stories.stories_current WHERE merged_into IS NULL
+    UNION ALL
+    SELECT s.story_id, l.live_story_id, l.depth + 1
+    FROM stories.stories_current AS s JOIN live AS l ON s.merged_into = l.story_id
+    WHERE l.depth < 100
+)
+SELECT story_id, live_story_id FROM live;
+COMMENT ON VIEW stories.live_stories IS 'Every story id with the live story it counts as: itself, or for a story absorbed by merge passes the story it went into (chains followed). Join stories.members on story_id and use live_story_id.';
+COMMENT ON COLUMN stories.live_stories.story_id IS 'A story id as written in stories.members or stories.merges.';
+COMMENT ON COLUMN stories.live_stories.live_story_id IS 'The story it counts as now (merged_into followed to a story that is not merged).';
+
 CREATE OR REPLACE VIEW stories.copy_groups_current AS
 SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (PARTITION BY copy_group_id ORDER BY ingest_date DESC) AS rn FROM stories.copy_groups)

@@ -33,13 +33,7 @@ LEFT JOIN marts.outlets AS o USING (outlet_id);
 COMMENT ON VIEW marts.article_outlets IS 'Every article with its outlet from the directory (marts.outlets), its collections, and whether its publication date is trusted (published_date_plausible, published_date_flag; effective_date is what windows and daily volumes use).';
 
 CREATE OR REPLACE VIEW marts.story_sources AS
-WITH RECURSIVE live(story_id, live_story_id, depth) AS (
-    SELECT story_id, story_id, 0 FROM stories.stories_current WHERE merged_into IS NULL
-    UNION ALL
-    SELECT s.story_id, l.live_story_id, l.depth + 1
-    FROM stories.stories_current AS s JOIN live AS l ON s.merged_into = l.story_id
-    WHERE l.depth < 100
-),
+WITH
 members AS (
     SELECT article_id, arg_max(story_id, ingest_date) AS story_id, arg_max(copy_group_id, ingest_date) AS copy_group_id
     FROM stories.members GROUP BY article_id
@@ -58,7 +52,7 @@ SELECT
     min(a.effective_date) AS first_effective_date,
     max(a.effective_date) AS last_effective_date
 FROM members AS m
-LEFT JOIN live AS l ON l.story_id = m.story_id
+LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
 LEFT JOIN marts.article_outlets AS a USING (article_id)
 GROUP BY ALL;
 COMMENT ON VIEW marts.story_sources IS 'Per live story (merges resolved): raw article count beside independent origins (copy groups) and distinct outlets of the directory, plus collections, wire-affiliated outlets, non-English articles and untrusted dates. Ten copies of one AFP text in ten outlets: article_count 10, independent_origins 1, outlet_count 10.';

@@ -4,14 +4,6 @@
 CREATE SCHEMA IF NOT EXISTS marts;
 
 CREATE OR REPLACE VIEW marts.story_members AS
-WITH RECURSIVE live(story_id, live_story_id, depth) AS (
-    SELECT story_id, story_id, 0 FROM stories.stories_current WHERE merged_into IS NULL
-    UNION ALL
-    SELECT s.story_id, l.live_story_id, l.depth + 1
-    FROM stories.stories_current AS s
-    JOIN live AS l ON s.merged_into = l.story_id
-    WHERE l.depth < 100
-)
 SELECT
     coalesce(l.live_story_id, m.story_id) AS story_id,
     m.article_id,
@@ -28,7 +20,7 @@ SELECT
     m.story_id AS assigned_story_id,
     m.assigned_night
 FROM stories.members AS m
-LEFT JOIN live AS l ON l.story_id = m.story_id
+LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
 LEFT JOIN stories.copy_groups_current AS g ON g.copy_group_id = m.copy_group_id
 LEFT JOIN (
     -- one row per article even if a later night re-cleaned it: the latest version

@@ -1,10 +1,10 @@
 -- Members of the reports' stories with their latest clean text. Members are picked first and only their
 -- articles are read, so a batch costs one pass over the tables, not one per story.
-, members AS (
+WITH members AS (
     SELECT coalesce(l.live_story_id, m.story_id) AS story_id, m.article_id, m.copy_group_id,
            m.representative_article_id, m.outlet, m.published_date
     FROM stories.members AS m
-    LEFT JOIN live AS l ON l.story_id = m.story_id
+    LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
     WHERE coalesce(l.live_story_id, m.story_id) IN (SELECT unnest($story_ids))
 ),
 articles AS (

@@ -1,24 +1,17 @@
 -- Members of every story the night touched, with story ids resolved through merges (a story absorbed
 -- by a merge pass counts as the story it went into). Claims are recomputed for whole stories, because a
 -- new copy can create or settle agreements and conflicts with articles of earlier nights.
-WITH RECURSIVE live(story_id, live_story_id, depth) AS (
-    SELECT story_id, story_id, 0 FROM stories.stories_current WHERE merged_into IS NULL
-    UNION ALL
-    SELECT s.story_id, l.live_story_id, l.depth + 1
-    FROM stories.stories_current AS s
-    JOIN live AS l ON s.merged_into = l.story_id
-    WHERE l.depth < 100
-),
+WITH
 members AS (
     SELECT m.article_id, coalesce(l.live_story_id, m.story_id) AS story_id, m.copy_group_id, m.ingest_date
     FROM stories.members AS m
-    LEFT JOIN live AS l ON l.story_id = m.story_id
+    LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
 ),
 touched AS (
     SELECT story_id FROM members WHERE ingest_date = $partition
     UNION
     SELECT coalesce(l.live_story_id, g.into_story_id)
-    FROM stories.merges AS g LEFT JOIN live AS l ON l.story_id = g.into_story_id
+    FROM stories.merges AS g LEFT JOIN stories.live_stories AS l ON l.story_id = g.into_story_id
     WHERE g.ingest_date = $partition
 )
 SELECT article_id, story_id, copy_group_id, ingest_date

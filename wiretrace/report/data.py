@@ -17,10 +17,8 @@ from wiretrace.report.diff import CopyDiff, Segment, diff_copy
 from wiretrace.warehouse import sql_file
 
 
-def _report_sql(name: str, *, live: bool = False) -> str:
-    """A query of sql/report/; ``live``: prefixed with the live-story CTE it builds on."""
-    text = sql_file(f"report/{name}.sql")
-    return sql_file("report/live_stories.sql").rstrip() + "\n" + text if live else text
+def _report_sql(name: str) -> str:
+    return sql_file(f"report/{name}.sql")
 
 
 # Characters of context shown on each side of a conflicting value.
@@ -158,7 +156,7 @@ def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[s
     params = {"story_ids": list(story_ids)}
     stories = {r["story_id"]: r for r in _rows(con, _report_sql("stories"), params)}
     members, claims, conflict_rows = defaultdict(list), defaultdict(list), defaultdict(list)
-    for row in _rows(con, _report_sql("story_members", live=True), params):
+    for row in _rows(con, _report_sql("story_members"), params):
         members[row.pop("story_id")].append(Article(**row))
     for row in _rows(con, _report_sql("story_claims"), params):
         claims[row.pop("story_id")].append(row)
@@ -198,4 +196,4 @@ def _report(story_id: str, story: dict, articles: list[Article], claims: list[di
 
 def stories_touched(con: duckdb.DuckDBPyConnection, partition: str) -> list[str]:
     """Live ids of the stories a night added articles to or merged."""
-    return [r[0] for r in con.execute(_report_sql("stories_touched", live=True), {"partition": partition}).fetchall()]
+    return [r[0] for r in con.execute(_report_sql("stories_touched"), {"partition": partition}).fetchall()]
