@@ -71,7 +71,7 @@ def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             shown.append(f"_…and {written - MAX_STORIES_IN_SUMMARY} more stories: see {out_dir}_")
         return StageOutput(
             writes=[],
-            figures={"story reports": len(story_ids) - len(skipped), "stories without a report": len(skipped),
+            figures={"story reports": written, "stories without a report": len(skipped),
                      "conflicts shown": conflicts, "reports folder": str(out_dir)},
             description="\n\n---\n\n".join(shown) if shown else "No story touched this night.",
         )

@@ -4,8 +4,8 @@ A suite is a JSON file in ``expectations/`` (one per table). Each expectation na
 expectation in snake_case, its kwargs, a severity (``critical`` blocks downstream assets, ``warning`` only
 reports) and why it exists. The frame validated is the partition's rows of the table (filed under the
 night, or written by the run being gated: claims of a story are filed under its latest night even when an
-earlier night's run recomputes them), or the result of a SELECT file for rules that span tables. Frames are pulled from DuckDB into pandas and validated with
-an ephemeral GX context: GX's SQL datasource over duckdb-engine returns empty results (DESIGN.md).
+earlier night's run recomputes them), or the result of a SELECT file for rules that span tables. Frames
+are pulled from DuckDB into pandas and validated with an ephemeral GX context: GX's SQL datasource over duckdb-engine returns empty results (DESIGN.md).
 """
 
 import json

@@ -445,7 +445,6 @@ def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int,
 
 
 def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bodies, members, arts, add_conflict):
-    seen = set()
     tokens = {}
 
     def tokens_of(i):
@@ -479,13 +478,13 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
                 if nums_a and nums_b:
                     if nums_a != nums_b:
                         _emit(cid, "number", tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib],
-                              arts, add_conflict, seen)
+                              arts, add_conflict)
                     continue
                 if a1 - a0 == 1 and b1 - b0 == 1 and sa[a0][:1].isupper() and sb[b0][:1].isupper() \
                         and a0 > 0 and b0 > 0 and not names_equivalent(sa[a0], sb[b0]):
                     ctype = "place" if na_[a0 - 1] in _PLACE_CUES else "name"
                     _emit(cid, ctype, tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib], arts,
-                          add_conflict, seen)
+                          add_conflict)
     # dates: one date each, windows that do not overlap (distinct date readings compared once)
     readings = {}
     for member in members:  # members are in group order
@@ -503,11 +502,8 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
             wa = date_interval(da["resolved_date"], da["granularity"])
             wb = date_interval(db["resolved_date"], db["granularity"])
             if wa and wb and (wa[1] < wb[0] or wb[1] < wa[0]):
-                key = ("date", da["surface"], db["surface"])
-                if key not in seen:
-                    seen.add(key)
-                    add_conflict(cid, "date", (da["surface"], da["article_id"], da["char_start"], da["char_end"]),
-                                 (db["surface"], db["article_id"], db["char_start"], db["char_end"]))
+                add_conflict(cid, "date", (da["surface"], da["article_id"], da["char_start"], da["char_end"]),
+                             (db["surface"], db["article_id"], db["char_start"], db["char_end"]))
 
 
 def _speaker_mention(body: str, quote: dict) -> tuple[str, int, int] | None:
@@ -527,14 +523,10 @@ def _speaker_mention(body: str, quote: dict) -> tuple[str, int, int] | None:
     return (name, at, at + len(name)) if at >= 0 else None
 
 
-def _emit(cid, ctype, ta, a0, a1, tb, b0, b1, sa, sb, arts, add_conflict, seen):
+def _emit(cid, ctype, ta, a0, a1, tb, b0, b1, sa, sb, arts, add_conflict):
     a_s, a_e, b_s, b_e = ta[a0][2], ta[a1 - 1][3], tb[b0][2], tb[b1 - 1][3]
     a = (arts[sa["article_id"]]["body"][a_s:a_e], sa["article_id"], a_s, a_e)
     b = (arts[sb["article_id"]]["body"][b_s:b_e], sb["article_id"], b_s, b_e)
     if arts[a[1]]["order"] > arts[b[1]]["order"]:
         a, b = b, a
-    key = (ctype, a[0], b[0])
-    if key in seen:
-        return
-    seen.add(key)
-    add_conflict(cid, ctype, a, b)
+    add_conflict(cid, ctype, a, b)  # reported once per pair of values (add_conflict dedupes)

@@ -92,10 +92,8 @@ def assign_copy_groups(
 
     earlier_groups = {g for g in group_of if g is not None}
     members_of_new: dict[str, list[int]] = {}  # this night's groups -> their members so far
-    founded_at: dict[str, int] = {}  # group -> rank of its first member (earlier groups rank first)
-    for i in np.argsort(order, kind="stable"):
-        if groups[i] is not None:
-            founded_at.setdefault(groups[i], -1)
+    # group -> rank of its first member; earlier nights' groups rank before all of tonight's
+    founded_at: dict[str, int] = dict.fromkeys(earlier_groups, -1)
 
     for j in todo:
         exact = first_with_hash.get(body_hashes[j])
