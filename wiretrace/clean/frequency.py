@@ -58,7 +58,10 @@ def normalise_line(text: str) -> str:
     low = text.lower()
     if "19" in low or "20" in low:
         low = _YEAR.sub("0000", low)
-    return " ".join(low.split()).strip(" .:;|•-–—*")
+    return " ".join(low.split()).strip(_NORMALISE_STRIP)
+
+
+_NORMALISE_STRIP = " .:;|•-–—*"
 
 
 def line_hash(text: str) -> str:
@@ -261,6 +264,7 @@ class OutletLineCounter:
         self._occ: dict[str, list] = {"outlet": [], "line_hash": [], "story_key": [], "text": []}
         self._joined: pl.DataFrame | None = None
         self._counts: dict[tuple[str, str], int] | None = None
+        self._outlet_counts: dict[str, dict[str, int]] | None = None
 
     def add_outlet(self, outlet: str, doc_ids: list[str], doc_lines: list[list[str]],
                    fingerprints: list[frozenset[int]] | None = None,
@@ -270,7 +274,7 @@ class OutletLineCounter:
         ``fingerprints`` (``story_fingerprints`` of the same lines) and ``line_hashes`` (``line_hash``
         per line, None for lines not tracked) may be passed when the caller has computed them.
         """
-        self._joined = self._counts = None
+        self._joined = self._counts = self._outlet_counts = None
         fps = fingerprints if fingerprints is not None else story_fingerprints(doc_lines)
         clusters = story_clusters(fps)
         founders: dict[int, int] = {}
@@ -320,6 +324,20 @@ class OutletLineCounter:
             old_keys.list.concat(fresh).list.sort().list.head(MAX_STORY_KEYS).alias("story_keys"),
         )
         return self._joined
+
+    def outlet_counts(self, outlet: str) -> dict[str, int]:
+        """line hash -> distinct stories (stored + tonight's new ones), for every line of the outlet
+        registered tonight: one dict per outlet, so the line rule does a plain lookup per line."""
+        if self._outlet_counts is None:
+            j = self._combined()
+            counts: dict[str, dict[str, int]] = {}
+            for o, h, n in zip(j["outlet"].to_list(), j["line_hash"].to_list(), j["n_stories"].to_list()):
+                per_outlet = counts.get(o)
+                if per_outlet is None:
+                    per_outlet = counts[o] = {}
+                per_outlet[h] = n
+            self._outlet_counts = counts
+        return self._outlet_counts.get(outlet, {})
 
     def n_stories(self, outlet: str, h: str) -> int:
         """Distinct stories (stored + tonight's new ones) the line occurs in (lines of tonight)."""

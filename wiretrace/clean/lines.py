@@ -56,15 +56,15 @@ class Line:
     text: str          # markup-free, trimmed
     heading: bool = False
     status: tuple | None = None  # (reason_code, rule, lifted_as) once removed
-    words: int = -1    # word count of ``text`` (computed once)
+    words: int = -1    # word count of ``text`` (computed with ``key`` unless given)
     key: str | None = None  # frequency.line_hash of ``text`` if the line is short enough to be tracked
     keyword_hit: bool | None = None  # PatternSet.keyword_hits of ``text`` (None: not computed)
 
     def __post_init__(self):
         if self.words < 0:
             self.words = count_words(self.text)
-        if self.key is None and self.text and self.words <= MAX_LINE_WORDS:
-            self.key = line_hash(self.text)
+            if self.key is None and self.text and self.words <= MAX_LINE_WORDS:
+                self.key = line_hash(self.text)
 
 
 @dataclass
@@ -76,20 +76,43 @@ class LineResult:
 
 
 def split_lines(text: str, markdown: bool) -> list[Line]:
-    """Non-blank lines with their raw offsets; markdown markup stripped when ``markdown``."""
+    """Non-blank lines with their raw offsets; markdown markup stripped when ``markdown``.
+
+    The per-line features (word count, frequency key) are computed here, inline: this loop runs for
+    every line of the night, and ``Line.__post_init__`` doing it cost a third more."""
     out, pos = [], 0
+    max_words = MAX_LINE_WORDS
     for no, raw in enumerate(text.split("\n"), start=1):
         start = pos
         pos += len(raw) + 1
-        if not raw.strip():
+        plain = raw.strip()
+        if not plain:
             continue
         raw_line = raw.rstrip("\r")
+        heading = False
         if markdown:
             plain, heading = strip_markdown_line(raw_line)
-        else:
-            plain, heading = raw_line.strip(), False
-        out.append(Line(no=no, start=start, raw=raw_line, text=plain, heading=heading))
+        n = len(plain.split())
+        if n * 12 < len(plain) and _CJK.search(plain):
+            n = max(n, len(plain) // 2)  # scripts written without spaces (count_words)
+        out.append(Line(no, start, raw_line, plain, heading, None, n,
+                        line_hash(plain) if plain and n <= max_words else None))
     return out
+
+
+_CAPTION_MIN_SPACES = 9  # caption candidates: lines of 10+ words
+
+
+def split_documents(texts: list[str], markdown: list[bool]) -> list[list[Line]]:
+    """``split_lines`` over a batch of documents."""
+    return [split_lines(t, md) for t, md in zip(texts, markdown)]
+
+
+def pattern_text(text: str) -> str:
+    """The text the pattern list is matched against: a list marker ('- ', '3. ') removed."""
+    if text[:1] in _LIST_MARKS or text[:1].isdigit():
+        return _LIST_ITEM.sub("", text, count=1)
+    return text
 
 
 def is_sentence_like(line: Line) -> bool:
@@ -189,9 +212,7 @@ class LineEngine:
         for i, ln in enumerate(live):
             if ln.status is not None:
                 continue
-            text = ln.text
-            if text[:1] in _LIST_MARKS or text[:1].isdigit():
-                text = _LIST_ITEM.sub("", text, count=1)
+            text = pattern_text(ln.text)
             hit = self.patterns.match(text, ln.words if text is ln.text else None, ln.keyword_hit)
             if hit is not None:
                 p, m = hit
@@ -246,12 +267,15 @@ class LineEngine:
         return None
 
     def _frequency(self, live: list[Line], outlet: str, counter) -> None:
+        counts = counter.outlet_counts(outlet)
         for ln in live:
             if ln.status is not None or ln.words > MAX_LINE_WORDS:
                 continue
             if ln.key is None:
                 continue
-            n = counter.n_stories(outlet, ln.key)
+            n = counts.get(ln.key)
+            if n is None:  # a line not registered with the counter tonight: stored stats only
+                n = counter.n_stories(outlet, ln.key)
             if n >= self.min_stories:
                 ln.status = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
 
@@ -324,7 +348,7 @@ class LineEngine:
         # characters: only lines sharing that cheap key with another line are tokenised.
         groups: dict[str, list[int]] = {}
         for k, ln in enumerate(body):
-            if ln.text.count(" ") >= 9:
+            if ln.text.count(" ") >= _CAPTION_MIN_SPACES:
                 groups.setdefault(_word_prefix(ln.text), []).append(k)
         toks: list[list[str]] = [[] for _ in body]
         shared = [k for g in groups.values() if len(g) > 1 for k in g]

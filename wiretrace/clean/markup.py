@@ -2,6 +2,8 @@
 
 import re
 
+import polars as pl
+
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
@@ -25,6 +27,15 @@ _MD_SIGNALS = re.compile(r"\[[^\]\n]+\]\([^)\n]*\)|^#{1,6}\s|\*\*[^*\n]+\*\*|^\s
 def looks_like_markdown(text: str) -> bool:
     """True if a 'text' document carries markdown markup (two signals or more)."""
     return len(_MD_SIGNALS.findall(text[:200_000])) >= 2
+
+
+def markdown_flags(texts: list[str]) -> list[bool]:
+    """``looks_like_markdown`` over a batch: one polars (Rust regex) pass instead of a ``findall`` per
+    document (the per-document scan was a tenth of the text path's time)."""
+    if not texts:
+        return []
+    signals = "(?m)" + _MD_SIGNALS.pattern
+    return (pl.Series(texts, dtype=pl.String).str.slice(0, 200_000).str.count_matches(signals) >= 2).to_list()
 
 
 def strip_markdown_line(line: str) -> tuple[str, bool]:

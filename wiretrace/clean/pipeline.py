@@ -12,8 +12,8 @@ import polars as pl
 from .frequency import OutletLineCounter, story_fingerprints
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
-from .lines import Line, LineEngine, removed_row, split_lines
-from .markup import looks_like_markdown
+from .lines import Line, LineEngine, removed_row, split_documents
+from .markup import markdown_flags
 from .metadata import date_from_url, normalise_agency, parse_date
 from .patterns import MAX_PATTERN_WORDS, load_patterns
 
@@ -196,39 +196,47 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
     patterns = load_patterns(patterns_path)
     engine = LineEngine(patterns, min_stories=min_stories)
     failures: list[dict] = []
-    prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
+    # one columnar split over the night: trafilatura's output (HTML) and the raw text of text/markdown
+    texts: dict[int, tuple[str, bool]] = {}
+    unknown = []  # text documents that may be markdown exports
     for i, r in enumerate(rows):
         ex = extracts.get(i)
         if isinstance(ex, str):
             failures.append({"document_id": r["document_id"], "outlet": r["outlet"], "reason": ex})
-            continue
+        elif ex is not None:
+            texts[i] = (ex.text, False)
+        elif r["raw_text"] is None or not r["raw_text"].strip():
+            failures.append({"document_id": r["document_id"], "outlet": r["outlet"], "reason": "empty raw text"})
+        else:
+            is_md = (r["content_type"] or "").lower() == "markdown"
+            texts[i] = (r["raw_text"], is_md)
+            if not is_md:
+                unknown.append(i)
+    for i, md in zip(unknown, markdown_flags([rows[i]["raw_text"] for i in unknown])):
+        texts[i] = (texts[i][0], md)
+    order = sorted(texts)
+    split = split_documents([texts[i][0] for i in order], [texts[i][1] for i in order])
+    prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
+    for i, lines in zip(order, split):
+        ex = extracts.get(i)
         if ex is not None:
-            lines = split_lines(ex.text, markdown=False)
             for ln in lines:
                 ln.start = None  # offsets into trafilatura's output, not into the HTML
-            prepared[i] = (lines, ex)
-            continue
-        raw = r["raw_text"]
-        if raw is None or not raw.strip():
-            failures.append({"document_id": r["document_id"], "outlet": r["outlet"], "reason": "empty raw text"})
-            continue
-        md = (r["content_type"] or "").lower() == "markdown" or looks_like_markdown(raw)
-        prepared[i] = (split_lines(raw, markdown=md), None)
+        prepared[i] = (lines, ex)
 
-    order = sorted(prepared)
     short = [ln for i in order for ln in prepared[i][0] if ln.words <= MAX_PATTERN_WORDS]
     for ln, hit in zip(short, patterns.keyword_hits([ln.text for ln in short])):
         ln.keyword_hit = hit
 
     # per-outlet line frequency over distinct stories (tonight + stored nights)
     counter = OutletLineCounter(line_stats)
-    fingerprints = dict(zip(order, story_fingerprints([[ln.text for ln in prepared[i][0]] for i in order])))
+    line_texts = {i: [ln.text for ln in prepared[i][0]] for i in order}
+    fingerprints = dict(zip(order, story_fingerprints([line_texts[i] for i in order])))
     by_outlet: dict[str, list[int]] = {}
     for i in order:
         by_outlet.setdefault(rows[i]["outlet"] or "", []).append(i)
     for outlet, idxs in by_outlet.items():
-        counter.add_outlet(outlet, [rows[i]["document_id"] for i in idxs],
-                           [[ln.text for ln in prepared[i][0]] for i in idxs],
+        counter.add_outlet(outlet, [rows[i]["document_id"] for i in idxs], [line_texts[i] for i in idxs],
                            fingerprints=[fingerprints[i] for i in idxs],
                            line_hashes=[[ln.key for ln in prepared[i][0]] for i in idxs])
 

@@ -12,7 +12,8 @@ from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
 from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
 from wiretrace.clean.language import detect_language_reference, detect_languages
-from wiretrace.clean.lines import split_lines
+from wiretrace.clean.lines import Line, split_documents, split_lines
+from wiretrace.clean.markup import looks_like_markdown, markdown_flags
 from wiretrace.clean.patterns import load_patterns
 
 SEEDS = SHARED / "seeds"
@@ -77,6 +78,43 @@ def test_keyword_gate_never_changes_a_pattern_match():
                 assert got[0].id == ref[0].id, line
         matched += ref is not None
     assert matched >= 15  # the examples above do match
+
+
+def test_first_character_dispatch_equals_the_full_alternation():
+    ps = load_patterns()
+    lines = _corpus_lines()
+    # every ASCII first character in front of phrases that start patterns, in both cases
+    heads = ["Comments", "3 Comments", "Source of information: x", "Tempo de leitura: 1 minuto", "5 min read",
+             "Attention: comments are moderated before approval", "Related Articles", "By AFP", "[Read more]",
+             "© 2025 AFP", "— Agence France-Presse", "Share this", "Back to top", "Also on example.com x"]
+    lines += [c + h for c in map(chr, range(1, 128)) for h in heads] + heads + [h.upper() for h in heads]
+    lines += ["ﬁle photo", "Ａdvertisement", "\u212aommentare", "İstanbul", ""]  # non-ASCII first characters
+    hits = 0
+    for line in lines:
+        full = ps.anchored is not None and ps.anchored.match(line) is not None
+        assert ps.anchored_match(line) == full, line
+        hits += full
+    assert hits >= 30
+
+
+def test_batched_markdown_detection_equals_one_by_one():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*")) if p.suffix in (".txt", ".md")]
+    texts += _ecb_texts(100) + ["[a](b) **c**", "# Title\n\n> quote", "plain\ntext", "", "*not* enough"]
+    assert markdown_flags(texts) == [looks_like_markdown(t) for t in texts]
+    assert any(markdown_flags(texts)) and not all(markdown_flags(texts))
+
+
+def test_split_lines_precomputes_what_a_line_would_compute():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*")) if p.suffix in (".txt", ".md")]
+    texts += _ecb_texts(30) + ["市议会周二开会讨论学校的新预算和一座跨河大桥。\r\n\n  \x1c \n© 2024 Example"]
+    for md in (False, True):
+        batch = split_documents(texts, [md] * len(texts))
+        for text, lines in zip(texts, batch):
+            assert lines == split_lines(text, md)
+            for ln in lines:
+                fresh = Line(ln.no, ln.start, ln.raw, ln.text, ln.heading)
+                assert (fresh.words, fresh.key) == (ln.words, ln.key), ln.text
+                assert text[ln.start:ln.start + len(ln.raw)] == ln.raw
 
 
 def test_every_pattern_is_anchored_or_keyword_gated_by_its_own_literals():
