@@ -449,7 +449,8 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     currently merged with. Inside the pool, the pass re-clusters the fragments connected to tonight's
     (a pair of copy groups at cosine >= story_threshold, transitively) and their current story mates:
     average link is exact per connected component, and a component that tonight did not touch keeps
-    its stories. Each merged group's id is its fragment whose founding article was published first
+    its stories, as does a story too old to take any of tonight's fragments (span) that tonight did not
+    add to. Each merged group's id is its fragment whose founding article was published first
     (then lowest article id), so a rerun and the batch pick the same kind of id.
     """
     fp = pl.concat([
@@ -473,7 +474,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     cutoff = earliest_new - timedelta(days=params.story_window_days + params.max_story_span_days)
     pool: set[str] = set()
     for s in spans.filter(pl.col("last_seen") >= cutoff)["story_id"].to_list():
-        pool |= old_groups[old_root(s)]
+        pool |= old_groups.get(old_root(s), {s})
     frag_ids = sorted(pool & known)
     empty = StoryPass(pl.DataFrame(schema=STORY_SCHEMA), pl.DataFrame(schema=MERGE_SCHEMA),
                       pl.DataFrame(schema=UNMERGE_SCHEMA), {})
@@ -500,14 +501,26 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
             out |= {fidx[m] for m in old_groups[old_root(frag_ids[k])] if m in fidx}
         return out
 
+    # A story that started more than max_story_span_days before tonight's first article can take none of
+    # tonight's fragments: unless tonight added to one of its fragments it is closed and kept as it is
+    # (re-clustering it would only reshuffle old stories at the span limit, not follow new evidence).
+    first_day = np.array([_day(d) for d in spans.sort("story_id").filter(pl.col("story_id").is_in(frag_ids))["first_seen"]])
+    group_first: dict[str, int] = {}
+    for k, s in enumerate(frag_ids):
+        r = old_root(s)
+        group_first[r] = min(group_first.get(r, first_day[k]), first_day[k])
+    touched_roots = {old_root(s) for s in touched}
+    earliest_open = _day(earliest_new) - params.max_story_span_days
+    is_open = np.array([old_root(s) in touched_roots or group_first[old_root(s)] >= earliest_open for s in frag_ids], dtype=bool)
+
     reached = np.zeros(n_f, dtype=bool)
     reached[list(mates(fidx[s] for s in touched if s in fidx))] = True
     frontier = reached.copy()
-    edges_a, edges_b = [], []
+    edges_a, edges_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     while frontier.any():
         rows = np.flatnonzero(frontier[doc_frag])
         sims = sp.coo_matrix(vectors[rows] @ vectors.T)
-        keep = sims.data >= params.story_threshold
+        keep = (sims.data >= params.story_threshold) & is_open[doc_frag[sims.col]]
         a, b = doc_frag[rows[sims.row[keep]]], doc_frag[sims.col[keep]]
         edges_a.append(a)
         edges_b.append(b)
@@ -523,7 +536,9 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     founding = dict(prev.select("story_id", "founding_article_id").iter_rows())
     firsts = (night_fp.sort("published_date", "article_id").group_by("story_id", maintain_order=True).first()
               .select("story_id", "article_id"))
-    for s, a in firsts.iter_rows():
+    earliest = (fp.filter(pl.col("story_id").is_in(frag_ids)).sort("published_date", "article_id")
+                .group_by("story_id", maintain_order=True).first().select("story_id", "article_id"))
+    for s, a in pl.concat([firsts, earliest]).iter_rows():  # tonight's founders, else (no stored row) the earliest member
         founding.setdefault(s, a)
     published = dict(fp.filter(pl.col("article_id").is_in(list(founding.values()))).select("article_id", "published_date").iter_rows())
     span_of = {s: (f, last) for s, f, last in spans.select("story_id", "first_seen", "last_seen").iter_rows()}
