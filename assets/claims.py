@@ -1,7 +1,9 @@
 """Claims: quotes with speakers, numbers, dates, aligned across the copies of each story the night touched.
 
-A story's claims are recomputed whole when the night adds to it (or merges it): earlier rows of those
-stories are replaced in the same transaction, so agreements and conflicts always reflect every copy.
+A story's claims are recomputed whole when the night adds to it or its story pass changes its membership
+(a fragment merged into it, or one that left it): earlier rows of those stories are replaced in the same
+transaction, so agreements and conflicts always reflect every copy. Rows filed under a fragment that the
+night merged into another story are deleted with them.
 """
 
 import datetime as dt
@@ -48,6 +50,7 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
             articles = query_frame(con, sql_file("transforms/claims_input_articles.sql"))
         finally:
             con.unregister("_claim_members")
+        rewritten = query_frame(con, sql_file("transforms/claims_stories_rewritten.sql"), {"partition": partition})
         context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles")
         result = extract_claims(articles, members, workers=config.workers)
         article_night = members.select("article_id", "ingest_date").unique("article_id")
@@ -62,7 +65,8 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
         return StageOutput(
             writes=writes,
             extra_params={"touched_articles": members["article_id"].to_list(),
-                          "touched_stories": members["story_id"].unique().to_list()},
+                          "touched_stories": sorted(set(members["story_id"].to_list())
+                                                    | set(rewritten["story_id"].to_list()))},
             figures={"stories": members["story_id"].n_unique(), "articles": len(articles),
                      "quotes": len(result.quotes), "claims": len(result.claims),
                      "conflicts": len(result.conflicts)},

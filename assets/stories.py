@@ -1,7 +1,9 @@
-"""Stories: the night's clean articles join copy groups and stories of earlier nights, or open new ones.
+"""Stories: the night's clean articles join copy groups and story fragments of earlier nights, or open new
+ones; the story pass then recomputes which fragments form one story (merges, re-pointed or undone merges).
 
 Only the state inside the time windows is loaded (wiretrace.stories.STATE_SQL), so a night costs what
-its own size costs, not what history costs. Ids derive from founding articles: a rerun reproduces them.
+its own size and window cost, not what history costs. Ids derive from founding articles: a rerun
+reproduces them.
 """
 
 import datetime as dt
@@ -12,7 +14,7 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.stories import STATE_SQL, StoryParams, StoryState, apply_night, assign_night, merge_pass
+from wiretrace.stories import STATE_SQL, StoryParams, StoryState, assign_night
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 
@@ -20,11 +22,12 @@ class StoriesConfig(dg.Config):
     story_window_days: int = 3
     copy_window_days: int = 7
     story_threshold: float = 0.225
+    fragment_threshold: float = 0.4
 
 
 def _params(config: StoriesConfig) -> StoryParams:
     return StoryParams(story_window_days=config.story_window_days, copy_window_days=config.copy_window_days,
-                       story_threshold=config.story_threshold, merge_threshold=config.story_threshold)
+                       story_threshold=config.story_threshold, fragment_threshold=config.fragment_threshold)
 
 
 def load_state(con, night: dt.date, params: StoryParams) -> StoryState:
@@ -51,8 +54,10 @@ def _stamp(context, night: dt.date) -> list[pl.Expr]:
     kinds={"python", "duckdb"},
     description="Copy groups (one wire text republished, edited or partial) and stories (copy groups and "
                 "rewrites about one event). stories.members says where each article went; stories.diffs "
-                "what each copy changed against its group's representative; a merge pass over the stories "
-                "in the window joins those that grew together (stories.merges).",
+                "what each copy changed against its group's representative. Nights assign articles to story "
+                "fragments (final); a story pass recomputed every night joins fragments into stories, and "
+                "may re-point or undo an earlier join (stories.merges, stories.unmerges, "
+                "stories.stories.merged_into; stories.live_stories resolves).",
 )
 def stories_stories(context: dg.AssetExecutionContext, config: StoriesConfig,
                     warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -63,24 +68,20 @@ def stories_stories(context: dg.AssetExecutionContext, config: StoriesConfig,
         articles = query_frame(con, sql_file("transforms/stories_input.sql"), {"partition": partition})
         state = load_state(con, night, params)
         context.log.info(f"assigning {len(articles)} articles against {len(state.stories)} active stories")
+        # Fragments and the story pass over them come from one call, and every table (snapshots, merges
+        # and unmerges included) is written in the step's one transaction: a rerun replaces them together.
         result = assign_night(articles, state, params=params)
-        # The merge pass runs in the same step and transaction, over the state as tonight leaves it, so a
-        # rerun of the night replaces assignment and merges together.
-        merged = merge_pass(apply_night(state, result, articles), params=params, as_of=night)
         tables = result.tables()
-        tables["stories.stories"] = pl.concat([
-            result.stories.filter(~pl.col("story_id").is_in(merged.stories["story_id"].implode())),
-            merged.stories.select(result.stories.columns),
-        ])
-        tables["stories.merges"] = merged.merges
         known = set(state.stories["story_id"].to_list())
-        new_stories = result.stories.filter(~pl.col("story_id").is_in(list(known)))
+        new_fragments = set(result.members["story_id"].to_list()) - known
         return StageOutput(
             writes=[TableWrite(table, frame.with_columns(_stamp(context, night)))
                     for table, frame in tables.items()],
-            figures={"articles": len(articles), "stories opened": len(new_stories),
-                     "stories extended": len(result.stories) - len(new_stories),
-                     "stories merged": len(merged.merges),
+            # "stories opened/extended" count fragments (the unit a night assigns); names kept for the UI
+            figures={"articles": len(articles), "stories opened": len(new_fragments),
+                     "stories extended": result.members["story_id"].n_unique() - len(new_fragments),
+                     "story snapshots": len(result.stories),
+                     "fragments merged": len(result.merges), "merges undone": len(result.unmerges),
                      "copy groups": result.members["copy_group_id"].n_unique() if len(result.members) else 0},
         )
 

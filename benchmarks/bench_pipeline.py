@@ -9,7 +9,7 @@ Prints a table and writes ``benchmarks/results/pipeline.json`` and ``benchmarks/
 
 What is measured, per size N (corpus: benchmarks/corpus.py, one night of N articles + history nights):
 * stages, each in a fresh child process on the last night's articles with no history:
-  clean (``clean_documents``, 2 workers), stories (``assign_night`` + ``apply_night`` + ``merge_pass``,
+  clean (``clean_documents``, 2 workers), stories (``assign_night``: fragments + the story pass,
   as the asset runs them, with phase timers: copy groups / story clustering / output rows / merge),
   claims (``extract_claims``, 2 workers). Rate = input articles / wall seconds of the call.
 * references, same run, same machine, so every figure is also a ratio:
@@ -216,25 +216,20 @@ def _trafilatura_extract(page: str) -> str | None:
 
 
 def _stories_run(articles, profile: bool = False) -> dict:
-    from wiretrace.stories import StoryState, apply_night, assign_night, merge_pass
+    from wiretrace.stories import StoryState, assign_night
     from wiretrace.stories import pipeline as story_pipeline
     from wiretrace.stories.minhash import MinHasher
 
     timer = PhaseTimer()
     for name in ("shingle_hashes", "body_hash", "assign_copy_groups", "term_weights", "_cluster_new_groups",
-                 "_night_rows"):
+                 "_night_rows", "_story_pass"):
         timer.wrap(story_pipeline, name)
     timer.wrap(MinHasher, "signatures", "minhash_signatures")
-    night = articles["ingest_date"][0]
     prof = _maybe_profile({"profile": profile})
     try:
         t = time.perf_counter()
         state = StoryState.empty()
-        result = assign_night(articles, state)
-        t_assign = time.perf_counter() - t
-        t2 = time.perf_counter()
-        merged = merge_pass(apply_night(state, result, articles), as_of=night)
-        t_merge = time.perf_counter() - t2
+        result = assign_night(articles, state)  # fragments, then the story pass (inside _night_rows)
         seconds = time.perf_counter() - t
     finally:
         timer.restore()
@@ -243,14 +238,16 @@ def _stories_run(articles, profile: bool = False) -> dict:
     ph = timer.seconds
     copy_s = sum(ph.get(k, 0.0) for k in ("shingle_hashes", "body_hash", "assign_copy_groups", "minhash_signatures"))
     story_s = ph.get("term_weights", 0.0) + ph.get("_cluster_new_groups", 0.0)
-    phases = {"copy_groups": copy_s, "story_clustering": story_s, "output_rows_and_diffs": ph.get("_night_rows", 0.0),
-              "merge_pass": t_merge, "other": max(0.0, t_assign - copy_s - story_s - ph.get("_night_rows", 0.0))}
+    story_pass = ph.get("_story_pass", 0.0)
+    rows = ph.get("_night_rows", 0.0) - story_pass
+    phases = {"copy_groups": copy_s, "story_clustering": story_s, "output_rows_and_diffs": rows,
+              "merge_pass": story_pass, "other": max(0.0, seconds - copy_s - story_s - rows - story_pass)}
     out = {"articles_in": articles.height, "seconds": seconds, "rate": articles.height / seconds,
            "phases_s": {k: round(v, 3) for k, v in phases.items()},
            "phase_calls": timer.calls,
            "copy_rate": articles.height / copy_s if copy_s else None,
            "copy_groups": int(result.members["copy_group_id"].n_unique()),
-           "stories": int(result.members["story_id"].n_unique()), "merges": merged.merges.height,
+           "stories": int(result.members["story_id"].n_unique()), "merges": result.merges.height,
            "members": result.members.select("article_id", "story_id", "copy_group_id")}
     if prof:
         out["profile_top"] = _profile_top(prof)

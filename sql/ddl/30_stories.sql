@@ -21,9 +21,9 @@ CREATE TABLE IF NOT EXISTS stories.members (
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
-COMMENT ON TABLE stories.members IS 'One row per clean article: the story and copy group it was assigned to on its night. Never rewritten; stories absorbed by a merge are resolved through stories.merges / stories.stories_current.merged_into.';
+COMMENT ON TABLE stories.members IS 'One row per clean article: the story fragment and copy group it was assigned to on its night. Never rewritten; the live story of a fragment is stories.live_stories.live_story_id (the nightly story pass may merge fragments, re-point or undo a merge).';
 COMMENT ON COLUMN stories.members.article_id IS 'clean.articles.article_id.';
-COMMENT ON COLUMN stories.members.story_id IS 'Story (one event) at assignment: st_ + 12 hex of sha256(founding article id).';
+COMMENT ON COLUMN stories.members.story_id IS 'Story fragment at assignment (joins made on the night, final): st_ + 12 hex of sha256(founding article id). Resolve to the live story through stories.live_stories.';
 COMMENT ON COLUMN stories.members.copy_group_id IS 'Copy group (copies of one source text): cg_ + 12 hex of sha256(founding article id).';
 COMMENT ON COLUMN stories.members.outlet IS 'Outlet that published the article (from clean.articles).';
 COMMENT ON COLUMN stories.members.published_date IS 'Publication date used for windows: published_date, or ingest_date when missing or implausible.';
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS stories.copy_groups (
 );
 COMMENT ON TABLE stories.copy_groups IS 'Snapshot of each copy group (exact and edited copies of one source text) on every night it gained members; latest version in stories.copy_groups_current.';
 COMMENT ON COLUMN stories.copy_groups.copy_group_id IS 'cg_ + 12 hex of sha256(founding article id).';
-COMMENT ON COLUMN stories.copy_groups.story_id IS 'Story the group belongs to.';
+COMMENT ON COLUMN stories.copy_groups.story_id IS 'Story fragment the group was assigned to (resolve through stories.live_stories).';
 COMMENT ON COLUMN stories.copy_groups.representative_article_id IS 'Most complete member (most shingles, then earliest published): the text diffs are taken against.';
 COMMENT ON COLUMN stories.copy_groups.founding_article_id IS 'First article of the group; its id derives copy_group_id.';
 COMMENT ON COLUMN stories.copy_groups.member_count IS 'Articles in the group.';
@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS stories.stories (
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
-COMMENT ON TABLE stories.stories IS 'Snapshot of each story (copy groups and rewrites about one event) on every night it changed; latest version in stories.stories_current.';
+COMMENT ON TABLE stories.stories IS 'Snapshot of each story id (a fragment: the unit a night assigns) on every night it changed: gained members, was merged, re-pointed or un-merged by the story pass, or its live story changed; latest version in stories.stories_current. A row with merged_into NULL describes the live story (all fragments merged into it); a merged row describes the fragment alone.';
 COMMENT ON COLUMN stories.stories.story_id IS 'st_ + 12 hex of sha256(founding article id); never changes once written.';
 COMMENT ON COLUMN stories.stories.label IS 'Headline of the story representative.';
 COMMENT ON COLUMN stories.stories.representative_article_id IS 'Representative of the story''s largest copy group (its most syndicated version).';
@@ -88,7 +88,7 @@ COMMENT ON COLUMN stories.stories.last_seen IS 'Latest publication date of a mem
 COMMENT ON COLUMN stories.stories.article_count IS 'Articles in the story.';
 COMMENT ON COLUMN stories.stories.outlet_count IS 'Distinct outlets covering the story.';
 COMMENT ON COLUMN stories.stories.copy_group_count IS 'Copy groups (distinct texts) in the story.';
-COMMENT ON COLUMN stories.stories.merged_into IS 'Set when a merge pass absorbed this story into another (see stories.merges); NULL for live stories.';
+COMMENT ON COLUMN stories.stories.merged_into IS 'Live story this fragment counts as, set by the nightly story pass (stories.merges); a later snapshot may re-point it or set it back to NULL (stories.unmerges). NULL for live stories.';
 COMMENT ON COLUMN stories.stories.ingest_date IS 'Partition: the night of this snapshot.';
 COMMENT ON COLUMN stories.stories.run_id IS 'Dagster run that wrote this row.';
 
@@ -120,13 +120,31 @@ CREATE TABLE IF NOT EXISTS stories.merges (
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
-COMMENT ON TABLE stories.merges IS 'Stories joined by a merge pass because they grew together: the absorbed id resolves to the surviving (older) one.';
-COMMENT ON COLUMN stories.merges.merged_story_id IS 'Story absorbed (its members keep this id in stories.members).';
-COMMENT ON COLUMN stories.merges.into_story_id IS 'Surviving story (first seen earliest).';
+COMMENT ON TABLE stories.merges IS 'Fragments the nightly story pass joined to a live story (average link >= story_threshold), one row per night the join was made or re-pointed; whether it still holds is stories.stories_current.merged_into (undone joins: stories.unmerges).';
+COMMENT ON COLUMN stories.merges.merged_story_id IS 'Fragment absorbed (its members keep this id in stories.members).';
+COMMENT ON COLUMN stories.merges.into_story_id IS 'Live story: the fragment of the group whose founding article was published first (then lowest article id).';
 COMMENT ON COLUMN stories.merges.similarity IS 'Average-link cosine between the absorbed story and the rest of the merged story.';
 COMMENT ON COLUMN stories.merges.merged_article_count IS 'Articles the absorbed story brought.';
-COMMENT ON COLUMN stories.merges.ingest_date IS 'Partition: the night of the merge pass.';
+COMMENT ON COLUMN stories.merges.ingest_date IS 'Partition: the night of the story pass.';
 COMMENT ON COLUMN stories.merges.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.unmerges (
+    unmerged_story_id VARCHAR NOT NULL,
+    from_story_id VARCHAR NOT NULL,
+    now_into_story_id VARCHAR,
+    similarity DOUBLE,
+    unmerged_article_count INTEGER NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.unmerges IS 'Merges undone by the nightly story pass: a fragment merged into a story no longer belongs to it (its story grew apart, or the group got another surviving id). One row per fragment and night; the same night''s stories.stories snapshot holds its new merged_into.';
+COMMENT ON COLUMN stories.unmerges.unmerged_story_id IS 'Fragment that left the story (its members keep this id in stories.members).';
+COMMENT ON COLUMN stories.unmerges.from_story_id IS 'Story it had been merged into until this night.';
+COMMENT ON COLUMN stories.unmerges.now_into_story_id IS 'Story it is merged into from this night (also in stories.merges); NULL when it is a live story of its own again.';
+COMMENT ON COLUMN stories.unmerges.similarity IS 'Average-link cosine, on this night''s vectors, between the fragment and the rest of the story it left (NULL when nothing of it is left).';
+COMMENT ON COLUMN stories.unmerges.unmerged_article_count IS 'Articles of the fragment.';
+COMMENT ON COLUMN stories.unmerges.ingest_date IS 'Partition: the night of the story pass.';
+COMMENT ON COLUMN stories.unmerges.run_id IS 'Dagster run that wrote this row.';
 
 CREATE TABLE IF NOT EXISTS stories.fingerprints (
     article_id VARCHAR NOT NULL,
@@ -143,7 +161,7 @@ CREATE TABLE IF NOT EXISTS stories.fingerprints (
 COMMENT ON TABLE stories.fingerprints IS 'Stage state: per-article MinHash signature and body hash, so later nights find copies without re-reading history.';
 COMMENT ON COLUMN stories.fingerprints.article_id IS 'clean.articles.article_id.';
 COMMENT ON COLUMN stories.fingerprints.copy_group_id IS 'Copy group at assignment.';
-COMMENT ON COLUMN stories.fingerprints.story_id IS 'Story at assignment.';
+COMMENT ON COLUMN stories.fingerprints.story_id IS 'Story fragment at assignment.';
 COMMENT ON COLUMN stories.fingerprints.outlet IS 'Outlet (for outlet counts of later snapshots).';
 COMMENT ON COLUMN stories.fingerprints.published_date IS 'Effective publication date (windows).';
 COMMENT ON COLUMN stories.fingerprints.n_shingles IS 'Distinct word 4-grams of the body.';
@@ -165,7 +183,7 @@ CREATE TABLE IF NOT EXISTS stories.doc_terms (
 COMMENT ON TABLE stories.doc_terms IS 'Stage state: raw (pre-IDF) hashed term weights of each copy group''s founding text, so later nights compare against stories without a fitted vocabulary.';
 COMMENT ON COLUMN stories.doc_terms.copy_group_id IS 'Copy group the vector stands for.';
 COMMENT ON COLUMN stories.doc_terms.article_id IS 'Founding article of the group.';
-COMMENT ON COLUMN stories.doc_terms.story_id IS 'Story at assignment.';
+COMMENT ON COLUMN stories.doc_terms.story_id IS 'Story fragment at assignment.';
 COMMENT ON COLUMN stories.doc_terms.published_date IS 'Effective publication date.';
 COMMENT ON COLUMN stories.doc_terms.term_ids IS 'Hashed feature ids (xxh32; words below 2^23, names and numbers above).';
 COMMENT ON COLUMN stories.doc_terms.term_weights IS 'Sublinear, position- and title-weighted counts; IDF is applied at comparison time.';
@@ -187,7 +205,7 @@ WITH RECURSIVE live(story_id, live_story_id, depth) AS (
     WHERE l.depth < 100
 )
 SELECT story_id, live_story_id FROM live;
-COMMENT ON VIEW stories.live_stories IS 'Every story id with the live story it counts as: itself, or for a story absorbed by merge passes the story it went into (chains followed). Join stories.members on story_id and use live_story_id.';
+COMMENT ON VIEW stories.live_stories IS 'Every story id with the live story it counts as: itself, or for a fragment merged by the story pass the story it went into (latest snapshot; chains followed, an undone merge resolves to itself). Join stories.members on story_id and use live_story_id.';
 COMMENT ON COLUMN stories.live_stories.story_id IS 'A story id as written in stories.members or stories.merges.';
 COMMENT ON COLUMN stories.live_stories.live_story_id IS 'The story it counts as now (merged_into followed to a story that is not merged).';
 

@@ -1,6 +1,6 @@
 -- Analyst views over the stories (and clean) schemas: which outlets carried a story, what each copy
--- changed, and how much each outlet published. Stories absorbed by a merge pass are resolved to the
--- story they went into, so every article counts once, under its live story.
+-- changed, and how much each outlet published. Fragments merged by the nightly story pass are resolved
+-- to the story they are in now, so every article counts once, under its live story.
 CREATE SCHEMA IF NOT EXISTS marts;
 
 CREATE OR REPLACE VIEW marts.story_members AS

@@ -7,14 +7,24 @@ Rerunning a night = delete the night's rows from every ``stories.*`` table, load
 ``stories.stories`` are written as per-night snapshots of the groups/stories the night touched; the
 current version of each is its latest snapshot (views ``*_current`` in sql/ddl/30_stories.sql).
 
-A night's joins are final (story ids only ever disappear into older ones through merges), so stories
-built night by night cannot undo a join made on an early night's few articles that the whole corpus
-would not make: on ECB+ dev over 5 nights they agree with one batch run at B3 F1 0.964, and nights that
-each equal the batch of every article seen so far reach no more (0.965; benchmarks/results/stories.md).
+Two levels, so that a join made on an early night's few articles can be undone:
+- Fragments: each night joins its new copy groups to the fragments of the story window, or opens new
+  ones, by average link at ``fragment_threshold`` (0.4, stricter than the story threshold). A fragment
+  is the story unit of stories.members.story_id, stories.doc_terms and stories.fingerprints, and these
+  joins are final: an article keeps the id it got on its night, and a rerun reproduces it.
+- Stories: every night, the story pass (``_story_pass``) recomputes average link at ``story_threshold``
+  over the fragments whose window reaches the night, where tonight's fragments connect to them, and
+  writes what changed as stories.stories snapshots (``merged_into`` set, re-pointed, or back to NULL),
+  stories.merges (joins) and stories.unmerges (joins that no longer hold). A merged group is named by
+  its fragment whose founding article was published first (then lowest id), so ids are deterministic.
+Average link is reducible (a cut at 0.4 then at 0.225 equals one cut at 0.225), so one night holding
+everything - the batch - is the same method. On ECB+ dev over 5 nights the nightly stories agree with
+the batch at B3 F1 0.998; the earlier design with final nightly joins could not pass 0.965
+(benchmarks/results/stories.md).
 """
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -41,10 +51,13 @@ class StoryParams:
     copy_window_days: int = 7  # a copy is matched against articles published this many days before it
     term_weights: TermWeights = TermWeights(title=2.0, entity=1.0, number=1.0, lead_decay=5.0)
     name_share: float = 0.3
-    story_threshold: float = 0.225  # average-link cosine; chosen by topic cross-validation on ECB+ dev
+    story_threshold: float = 0.225  # average link between fragments (the story pass); topic cross-validation on ECB+ dev
+    # Nights join copy groups into fragments at this stricter average link (never below story_threshold);
+    # fragments are final, stories are recomputed over them. ECB+ dev, 5 nights: fragments at 0.3 already
+    # join what the batch keeps apart, from 0.4 up they do not (benchmarks/results/stories.md).
+    fragment_threshold: float = 0.4
     story_window_days: int = 3  # a copy group joins a story last seen at most this many days earlier
     max_story_span_days: int = 14  # no story spans more than this (first to last publication)
-    merge_threshold: float = 0.225
     max_published_lag_days: int = 30  # published_date older than this before ingest (or in the future) is implausible
 
 
@@ -53,10 +66,10 @@ class StoryState:
     """What earlier nights left in the warehouse that this night needs (see ``state_sql``).
 
     fingerprints: article_id, copy_group_id, story_id, outlet, published_date, n_shingles, body_hash, minhash
-    bodies:       article_id, body (clean.articles bodies of those articles: verification and diffs)
+    bodies:       article_id, body, title (clean.articles of those articles: verification, diffs, labels)
     doc_terms:    copy_group_id, article_id, story_id, published_date, term_ids, term_weights
     copy_groups:  latest stories.copy_groups row per group
-    stories:      latest stories.stories row per story
+    stories:      latest stories.stories row per story id (fragment), merged_into as last written
     """
 
     fingerprints: pl.DataFrame
@@ -69,7 +82,7 @@ class StoryState:
     def empty() -> "StoryState":
         return StoryState(
             fingerprints=pl.DataFrame(schema=FINGERPRINT_SCHEMA),
-            bodies=pl.DataFrame(schema={"article_id": pl.String, "body": pl.String}),
+            bodies=pl.DataFrame(schema={"article_id": pl.String, "body": pl.String, "title": pl.String}),
             doc_terms=pl.DataFrame(schema=DOC_TERMS_SCHEMA),
             copy_groups=pl.DataFrame(schema=COPY_GROUP_SCHEMA),
             stories=pl.DataFrame(schema=STORY_SCHEMA),
@@ -109,6 +122,10 @@ MERGE_SCHEMA = {
     "merged_story_id": pl.String, "into_story_id": pl.String, "similarity": pl.Float64,
     "merged_article_count": pl.Int32,
 }
+UNMERGE_SCHEMA = {
+    "unmerged_story_id": pl.String, "from_story_id": pl.String, "now_into_story_id": pl.String,
+    "similarity": pl.Float64, "unmerged_article_count": pl.Int32,
+}
 
 
 @dataclass
@@ -121,15 +138,12 @@ class NightResult:
     diffs: pl.DataFrame
     fingerprints: pl.DataFrame
     doc_terms: pl.DataFrame
+    merges: pl.DataFrame  # fragments the story pass (re)joined tonight
+    unmerges: pl.DataFrame  # fragments that left the story they had been merged into
 
     def tables(self) -> dict[str, pl.DataFrame]:
-        return {f"stories.{k}": getattr(self, k) for k in ("members", "copy_groups", "stories", "diffs", "fingerprints", "doc_terms")}
-
-
-@dataclass
-class MergeResult:
-    merges: pl.DataFrame
-    stories: pl.DataFrame  # new snapshots: absorbed stories with merged_into set, survivors with new counts
+        return {f"stories.{k}": getattr(self, k) for k in (
+            "members", "copy_groups", "stories", "diffs", "fingerprints", "doc_terms", "merges", "unmerges")}
 
 
 def stable_id(prefix: str, founding_article_id: str) -> str:
@@ -179,7 +193,6 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
         .sort("published_date", "article_id")
     )
     n_new = arts.height
-    redirect = _resolve_story(state.stories)
 
     # ---- copy groups ------------------------------------------------------------------------
     earliest_new = arts["published_date"].min() if n_new else night
@@ -225,28 +238,35 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     known_groups = set(state.copy_groups["copy_group_id"].to_list()) | set(old_fp["copy_group_id"].to_list())
     founders = arts.filter(~pl.col("copy_group_id").is_in(list(known_groups))).unique("copy_group_id", keep="first", maintain_order=True)
 
-    # ---- stories: one vector per new copy group, average link against stories in the window ---------
-    group_story = {g: redirect.get(s, s) for g, s in state.copy_groups.select("copy_group_id", "story_id").iter_rows()}
-    group_story.update({g: redirect.get(s, s) for g, s in old_fp.select("copy_group_id", "story_id").iter_rows()})
+    # ---- fragments: one vector per new copy group, average link at the fragment threshold against the
+    # fragments of the window. A fragment is the unit stories.members.story_id names: final once written.
+    group_story = dict(state.copy_groups.select("copy_group_id", "story_id").iter_rows())
+    group_story.update(dict(old_fp.select("copy_group_id", "story_id").iter_rows()))
     new_terms = [term_weights(t, b, params.term_weights) for t, b in zip(founders["title"], founders["body"])]
     since_story = earliest_new - timedelta(days=params.story_window_days)
-    live = state.stories.filter(pl.col("merged_into").is_null() & (pl.col("last_seen") >= since_story))
-    pool_terms = state.doc_terms.with_columns(
-        pl.col("story_id").replace(redirect)
-    ).filter(pl.col("story_id").is_in(live["story_id"].implode()))
-    story_of_group = _cluster_new_groups(founders, new_terms, pool_terms, live, params)
+    live = _fragment_spans(state.fingerprints).filter(pl.col("last_seen") >= since_story).sort("story_id")
+    pool_terms = state.doc_terms.filter(pl.col("story_id").is_in(live["story_id"].implode()))
+    threshold = max(params.fragment_threshold, params.story_threshold)
+    story_of_group = _cluster_new_groups(founders, new_terms, pool_terms, live, threshold, params)
     group_story.update(story_of_group)
     arts = arts.with_columns(
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String)
     )
 
-    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, redirect, pool_terms, night, params)
+    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, night, earliest_new, params)
+
+
+def _fragment_spans(fingerprints: pl.DataFrame) -> pl.DataFrame:
+    """story_id (fragment), first_seen, last_seen of its members' publication dates."""
+    return fingerprints.group_by("story_id").agg(
+        first_seen=pl.col("published_date").min(), last_seen=pl.col("published_date").max())
 
 
 def _cluster_new_groups(
-    founders: pl.DataFrame, new_terms: list, pool_terms: pl.DataFrame, live: pl.DataFrame, params: StoryParams
+    founders: pl.DataFrame, new_terms: list, pool_terms: pl.DataFrame, live: pl.DataFrame, threshold: float,
+    params: StoryParams,
 ) -> dict[str, str]:
-    """Story id for each new copy group (existing story within the window, or a new one)."""
+    """Fragment id for each new copy group (existing fragment within the window, or a new one)."""
     if founders.height == 0:
         return {}
     n_pool = pool_terms.height
@@ -256,7 +276,7 @@ def _cluster_new_groups(
     # Edges: pairs (new, any) with cosine >= threshold; existing docs are collapsed into their story.
     new_vec = vectors[n_pool:]
     sims = sp.coo_matrix(new_vec @ vectors.T)
-    keep = (sims.data >= params.story_threshold) & (sims.row + n_pool != sims.col)
+    keep = (sims.data >= threshold) & (sims.row + n_pool != sims.col)
     story_ids = live["story_id"].to_list()
     story_index = {s: k for k, s in enumerate(story_ids)}
     pool_story = np.array([story_index[s] for s in pool_terms["story_id"]], dtype=np.int64)
@@ -279,7 +299,7 @@ def _cluster_new_groups(
                  max(last_story[story_ids[k]], int(days_pool[pool_story == k].max()))) for k in stories_here
         ] + [Item([n_pool + k], False, new_days[k], new_days[k]) for k in new_here]
         # A new group may only join a story last seen within the story window before it.
-        label, _ = agglomerate(items, vectors, params.story_threshold, params.max_story_span_days)
+        label, _ = agglomerate(items, vectors, threshold, params.max_story_span_days)
         for lab in np.unique(label):
             members = np.flatnonzero(label == lab)
             fixed = [m for m in members if m < len(stories_here)]
@@ -294,7 +314,7 @@ def _cluster_new_groups(
     return result
 
 
-def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, redirect, pool_terms, night, params) -> NightResult:
+def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, night, earliest_new, params) -> NightResult:
     # ---- members of touched copy groups (earlier nights' members from the state) ------------------
     touched = arts["copy_group_id"].unique().to_list()
     old_members = state.fingerprints.filter(pl.col("copy_group_id").is_in(touched)).select(
@@ -339,10 +359,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
         diff_rows.extend((g, a, rep, op, i, s) for op, i, s in sentence_diff(mb, rb))
     diffs = pl.DataFrame(diff_rows, schema=DIFF_SCHEMA, orient="row")
 
-    # ---- story similarity of each touched copy group: average cosine to the story's other groups ----
     group_story = dict(arts.select("copy_group_id", "story_id").unique().iter_rows())
-    group_sim = _group_story_similarity(founders, new_terms, pool_terms, group_story, state, redirect, params)
-
     rep_j, rep_c = [], []
     for a, g in arts.select("article_id", "copy_group_id").iter_rows():
         jc, cn = overlap(shingles(a), shingles(rep_of[g])) if a != rep_of[g] else (1.0, 1.0)
@@ -353,7 +370,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
             representative_article_id=pl.col("copy_group_id").replace_strict(rep_of),
             representative_jaccard=pl.Series(rep_j, dtype=pl.Float64),
             representative_containment=pl.Series(rep_c, dtype=pl.Float64),
-            story_similarity=pl.col("copy_group_id").replace_strict(group_sim, default=1.0, return_dtype=pl.Float64),
+            story_similarity=pl.lit(1.0, dtype=pl.Float64),  # set from the story pass below
             assigned_night=pl.lit(night, dtype=pl.Date),
         )
         .join(order.select("article_id", "copy_order"), on="article_id", how="left")
@@ -391,7 +408,6 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
             .drop("prev_count", "loaded")
         )
 
-    stories = _story_snapshots(arts, copy_groups, state, redirect)
     fingerprints = arts.select(
         "article_id", "copy_group_id", "story_id", "outlet", "published_date", "n_shingles",
         body_hash=pl.col("body").map_elements(body_hash, return_dtype=pl.String),
@@ -403,140 +419,243 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
         term_ids=pl.Series([t[0].tolist() for t in new_terms], dtype=pl.List(pl.UInt32)),
         term_weights=pl.Series([t[1].tolist() for t in new_terms], dtype=pl.List(pl.Float32)),
     ).select(list(DOC_TERMS_SCHEMA)).cast(DOC_TERMS_SCHEMA)
-    return NightResult(members=members, copy_groups=copy_groups, stories=stories, diffs=diffs,
-                       fingerprints=fingerprints, doc_terms=doc_terms)
 
-
-def _group_story_similarity(founders, new_terms, pool_terms, group_story, state, redirect, params) -> dict[str, float]:
-    """Average cosine of each new copy group's vector to the other copy groups of its story (1.0 alone)."""
-    if founders.height == 0:
-        return {}
-    n_pool = pool_terms.height
-    ids = [np.asarray(x, dtype=np.uint32) for x in pool_terms["term_ids"].to_list()] + [t[0] for t in new_terms]
-    vals = [np.asarray(x, dtype=np.float32) for x in pool_terms["term_weights"].to_list()] + [t[1] for t in new_terms]
-    vectors = tfidf(raw_matrix(ids, vals), name_share=params.name_share)
-    story_of_row = pool_terms["story_id"].to_list() + [group_story[g] for g in founders["copy_group_id"]]
-    labels, inverse = np.unique(np.array(story_of_row, dtype=object), return_inverse=True)
-    onehot = sp.csr_matrix((np.ones(len(inverse), dtype=np.float32), (inverse, np.arange(len(inverse)))), shape=(len(labels), len(inverse)))
-    sums = onehot @ vectors
-    counts = np.asarray(onehot.sum(axis=1)).ravel()
-    rows = np.arange(n_pool, n_pool + founders.height)
-    own = inverse[rows]
-    new_vec = vectors[rows]
-    dots = np.asarray(new_vec.multiply(sums[own]).sum(axis=1)).ravel() - np.asarray(new_vec.multiply(new_vec).sum(axis=1)).ravel()
-    others = counts[own] - 1
-    sim = np.where(others > 0, np.clip(dots / np.maximum(others, 1), 0.0, 1.0), 1.0)
-    out = dict(zip(founders["copy_group_id"].to_list(), sim.tolist()))
-    return out
-
-
-def _story_snapshots(arts: pl.DataFrame, copy_groups: pl.DataFrame, state: StoryState, redirect: dict[str, str]) -> pl.DataFrame:
-    touched = arts["story_id"].unique().to_list()
-    prev = state.stories.filter(pl.col("story_id").is_in(touched))
-    fp = state.fingerprints.with_columns(pl.col("story_id").replace(redirect))
-    old = fp.filter(pl.col("story_id").is_in(touched) & ~pl.col("article_id").is_in(arts["article_id"].implode()))
-    members = pl.concat([old.select("article_id", "story_id", "copy_group_id", "outlet", "published_date"),
-                         arts.select("article_id", "story_id", "copy_group_id", "outlet", "published_date")])
-    cg_all = pl.concat([
-        state.copy_groups.with_columns(pl.col("story_id").replace(redirect)).filter(
-            pl.col("story_id").is_in(touched) & ~pl.col("copy_group_id").is_in(copy_groups["copy_group_id"].implode())),
-        copy_groups,
-    ])
-    # Label: headline of the representative of the story's largest copy group (most syndicated version).
-    label_rep = (
-        cg_all.sort(["member_count", "first_published", "copy_group_id"], descending=[True, False, False])
-        .group_by("story_id", maintain_order=True).first().select("story_id", representative_article_id="representative_article_id")
-    )
     titles = dict(arts.select("article_id", "title").iter_rows())
-    prev_label = dict(prev.select("representative_article_id", "label").iter_rows())
-    agg = members.group_by("story_id").agg(
+    stories = _story_pass(state, fingerprints, doc_terms, copy_groups, titles, set(arts["story_id"].to_list()),
+                          earliest_new, params)
+    members = members.with_columns(story_similarity=pl.col("copy_group_id").replace_strict(
+        stories.similarity, default=1.0, return_dtype=pl.Float64))
+    return NightResult(members=members, copy_groups=copy_groups, stories=stories.stories, diffs=diffs,
+                       fingerprints=fingerprints, doc_terms=doc_terms, merges=stories.merges, unmerges=stories.unmerges)
+
+
+@dataclass
+class StoryPass:
+    stories: pl.DataFrame  # snapshot rows of every story id the night changed
+    merges: pl.DataFrame
+    unmerges: pl.DataFrame
+    similarity: dict[str, float]  # new copy group -> average cosine to the other copy groups of its story
+
+
+_FP_COLUMNS = ["article_id", "copy_group_id", "story_id", "outlet", "published_date"]
+
+
+def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataFrame, night_groups: pl.DataFrame,
+                night_titles: dict[str, str], touched: set[str], earliest_new: date, params: StoryParams) -> StoryPass:
+    """Stories = average link (story_threshold) over the fragments, recomputed where tonight can change them.
+
+    The pool is every fragment whose time window reaches tonight (last member published at most
+    story_window_days + max_story_span_days before the night's earliest article) plus the fragments it is
+    currently merged with. Inside the pool, the pass re-clusters the fragments connected to tonight's
+    (a pair of copy groups at cosine >= story_threshold, transitively) and their current story mates:
+    average link is exact per connected component, and a component that tonight did not touch keeps
+    its stories, as does a story too old to take any of tonight's fragments (span) that tonight did not
+    add to. Each merged group's id is its fragment whose founding article was published first
+    (then lowest article id), so a rerun and the batch pick the same kind of id.
+    """
+    fp = pl.concat([
+        state.fingerprints.filter(~pl.col("article_id").is_in(night_fp["article_id"].implode())).select(_FP_COLUMNS),
+        night_fp.select(_FP_COLUMNS),
+    ])
+    terms = pl.concat([state.doc_terms.select(night_terms.columns), night_terms])
+    prev = state.stories
+    old_into = {s: m for s, m in prev.select("story_id", "merged_into").iter_rows() if m is not None}
+    old_root_of = _resolve_story(prev)
+
+    def old_root(s: str) -> str:
+        return old_root_of.get(s, s)
+
+    spans = _fragment_spans(fp)
+    with_terms = set(terms["story_id"].to_list())
+    known = set(spans["story_id"].to_list()) & with_terms  # fragments whose members and vectors are loaded
+    old_groups: dict[str, set[str]] = {}
+    for s in set(prev["story_id"].to_list()) | known:
+        old_groups.setdefault(old_root(s), set()).add(s)
+    cutoff = earliest_new - timedelta(days=params.story_window_days + params.max_story_span_days)
+    pool: set[str] = set()
+    for s in spans.filter(pl.col("last_seen") >= cutoff)["story_id"].to_list():
+        pool |= old_groups.get(old_root(s), {s})
+    frag_ids = sorted(pool & known)
+    empty = StoryPass(pl.DataFrame(schema=STORY_SCHEMA), pl.DataFrame(schema=MERGE_SCHEMA),
+                      pl.DataFrame(schema=UNMERGE_SCHEMA), {})
+    if not frag_ids:
+        return empty
+    fidx = {s: i for i, s in enumerate(frag_ids)}
+    n_f = len(frag_ids)
+    t = terms.filter(pl.col("story_id").is_in(frag_ids)).sort("story_id", "copy_group_id")
+    vectors = tfidf(raw_matrix([np.asarray(x, dtype=np.uint32) for x in t["term_ids"].to_list()],
+                               [np.asarray(x, dtype=np.float32) for x in t["term_weights"].to_list()]),
+                    name_share=params.name_share)
+    doc_frag = t["story_id"].replace_strict(fidx, return_dtype=pl.Int64).to_numpy()
+    starts = np.searchsorted(doc_frag, np.arange(n_f))
+    ends = np.searchsorted(doc_frag, np.arange(n_f), side="right")
+    onehot = sp.csr_matrix((np.ones(len(doc_frag), dtype=np.float32), (doc_frag, np.arange(len(doc_frag)))),
+                           shape=(n_f, len(doc_frag)))
+    sums = sp.csr_matrix(onehot @ vectors)
+    sizes = (ends - starts).astype(np.float64)
+
+    # ---- reach: fragments connected to tonight's, with their current story mates ------------------
+    def mates(ks) -> set[int]:
+        out = set()
+        for k in ks:
+            out |= {fidx[m] for m in old_groups[old_root(frag_ids[k])] if m in fidx}
+        return out
+
+    # A story that started more than max_story_span_days before tonight's first article can take none of
+    # tonight's fragments: unless tonight added to one of its fragments it is closed and kept as it is
+    # (re-clustering it would only reshuffle old stories at the span limit, not follow new evidence).
+    first_day = np.array([_day(d) for d in spans.sort("story_id").filter(pl.col("story_id").is_in(frag_ids))["first_seen"]])
+    group_first: dict[str, int] = {}
+    for k, s in enumerate(frag_ids):
+        r = old_root(s)
+        group_first[r] = min(group_first.get(r, first_day[k]), first_day[k])
+    touched_roots = {old_root(s) for s in touched}
+    earliest_open = _day(earliest_new) - params.max_story_span_days
+    is_open = np.array([old_root(s) in touched_roots or group_first[old_root(s)] >= earliest_open for s in frag_ids], dtype=bool)
+
+    reached = np.zeros(n_f, dtype=bool)
+    reached[list(mates(fidx[s] for s in touched if s in fidx))] = True
+    frontier = reached.copy()
+    edges_a, edges_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    while frontier.any():
+        rows = np.flatnonzero(frontier[doc_frag])
+        sims = sp.coo_matrix(vectors[rows] @ vectors.T)
+        keep = (sims.data >= params.story_threshold) & is_open[doc_frag[sims.col]]
+        a, b = doc_frag[rows[sims.row[keep]]], doc_frag[sims.col[keep]]
+        edges_a.append(a)
+        edges_b.append(b)
+        new = np.zeros(n_f, dtype=bool)
+        new[b] = True
+        new &= ~reached
+        new[list(mates(np.flatnonzero(new)))] = True
+        new &= ~reached
+        reached |= new
+        frontier = new
+    comp = components(n_f, np.concatenate(edges_a), np.concatenate(edges_b))
+
+    founding = dict(prev.select("story_id", "founding_article_id").iter_rows())
+    firsts = (night_fp.sort("published_date", "article_id").group_by("story_id", maintain_order=True).first()
+              .select("story_id", "article_id"))
+    earliest = (fp.filter(pl.col("story_id").is_in(frag_ids)).sort("published_date", "article_id")
+                .group_by("story_id", maintain_order=True).first().select("story_id", "article_id"))
+    for s, a in pl.concat([firsts, earliest]).iter_rows():  # tonight's founders, else (no stored row) the earliest member
+        founding.setdefault(s, a)
+    published = dict(fp.filter(pl.col("article_id").is_in(list(founding.values()))).select("article_id", "published_date").iter_rows())
+    span_of = {s: (f, last) for s, f, last in spans.select("story_id", "first_seen", "last_seen").iter_rows()}
+
+    def survivor_key(s: str) -> tuple:
+        f = founding.get(s, s)
+        return (published.get(f, span_of[s][0]), f, s)
+
+    new_root: dict[str, str] = {}
+    reached_idx = np.flatnonzero(reached)
+    for c in np.unique(comp[reached_idx]):
+        ks = reached_idx[comp[reached_idx] == c]
+        if len(ks) == 1:
+            label = np.zeros(1, dtype=np.int64)
+        else:
+            items = [Item(list(range(starts[k], ends[k])), False, _day(span_of[frag_ids[k]][0]), _day(span_of[frag_ids[k]][1]))
+                     for k in ks]
+            label, _ = agglomerate(items, vectors, params.story_threshold, params.max_story_span_days)
+        for lab in np.unique(label):
+            group = [frag_ids[k] for k in ks[label == lab]]
+            root = min(group, key=survivor_key)
+            for s in group:
+                new_root[s] = root
+
+    # ---- what changed: merged_into values, and live stories whose fragments changed or grew ----------
+    new_groups: dict[str, list[str]] = {}
+    for s in sorted(new_root):
+        new_groups.setdefault(new_root[s], []).append(s)
+
+    def into(s: str) -> str | None:
+        return None if new_root[s] == s else new_root[s]
+
+    def link(k: int, others: list[int]) -> float | None:
+        if not others:
+            return None
+        rest = np.asarray(sums[others].sum(axis=0)).ravel()
+        return float((sums[k] @ rest)[0] / (sizes[k] * sizes[others].sum()))
+
+    counts = dict(fp.group_by("story_id").len().iter_rows())
+    rows_for = set(touched) & set(new_root)
+    merges, unmerges = [], []
+    for s in sorted(new_root):
+        now, was = into(s), old_into.get(s)
+        if now == was:
+            continue
+        rows_for.add(s)
+        k = fidx[s]
+        if now is not None:
+            merges.append((s, now, link(k, [fidx[m] for m in new_groups[now] if m != s]), counts[s]))
+        if was is not None:
+            left = [fidx[m] for m in old_groups[old_root(s)] if m != s and m in fidx]
+            unmerges.append((s, was, now, link(k, left), counts[s]))
+    for root, group in new_groups.items():
+        before = {m for m in old_groups.get(root, set()) if m in fidx} if old_root(root) == root else set()
+        if set(group) != before or set(group) & touched:
+            rows_for.add(root)
+
+    # ---- snapshot rows: a merged fragment describes itself, a live story all its fragments ------------
+    pairs = [(s, m) for s in sorted(rows_for) for m in ([s] if into(s) else new_groups[s])]
+    assign = pl.DataFrame(pairs, schema={"row_story": pl.String, "story_id": pl.String}, orient="row")
+    agg = fp.join(assign, on="story_id").group_by("row_story").agg(
         first_seen=pl.col("published_date").min(), last_seen=pl.col("published_date").max(),
         article_count=pl.len().cast(pl.Int32), outlet_count=pl.col("outlet").n_unique().cast(pl.Int32),
-    ).join(cg_all.group_by("story_id").agg(copy_group_count=pl.len().cast(pl.Int32)), on="story_id")
-    founding = pl.concat([
-        prev.select("story_id", "founding_article_id"),
-        arts.sort("published_date", "article_id").group_by("story_id", maintain_order=True).first()
-        .select("story_id", founding_article_id="article_id"),
-    ]).unique("story_id", keep="first")
-    out = agg.join(label_rep, on="story_id").join(founding, on="story_id")
-    if prev.height:  # stories older than the state window: keep their earlier first_seen and counts
-        loaded = old.group_by("story_id").agg(loaded=pl.len().cast(pl.Int32))
-        out = (
-            out.join(prev.select("story_id", p_first="first_seen", p_count="article_count", p_outlets="outlet_count"), on="story_id", how="left")
-            .join(loaded, on="story_id", how="left")
-            .with_columns(
-                first_seen=pl.min_horizontal("first_seen", "p_first"),
-                article_count=pl.col("article_count") + (pl.col("p_count").fill_null(0) - pl.col("loaded").fill_null(0)).clip(0),
-                outlet_count=pl.max_horizontal("outlet_count", "p_outlets"),
-            )
+        copy_group_count=pl.col("copy_group_id").n_unique().cast(pl.Int32),
+    )
+    # Label: headline of the representative of the story's largest copy group (most syndicated version).
+    groups_now = pl.concat([
+        state.copy_groups.filter(~pl.col("copy_group_id").is_in(night_groups["copy_group_id"].implode())),
+        night_groups.select(state.copy_groups.columns),
+    ]).select("copy_group_id", "member_count", "first_published", "representative_article_id")
+    group_fragment = fp.sort("published_date", "article_id").unique("copy_group_id", keep="first", maintain_order=True).select("copy_group_id", "story_id")
+    reps = (
+        groups_now.join(group_fragment, on="copy_group_id").join(assign, on="story_id")
+        .sort(["member_count", "first_published", "copy_group_id"], descending=[True, False, False])
+        .group_by("row_story", maintain_order=True).first().select("row_story", "representative_article_id")
+    )
+    titles = dict(prev.select("representative_article_id", "label").iter_rows())
+    if "title" in state.bodies.columns:
+        titles.update({a: t for a, t in state.bodies.select("article_id", "title").iter_rows() if t is not None})
+    titles.update({a: t for a, t in night_titles.items() if t is not None})
+    prev_rep = dict(prev.select("story_id", "representative_article_id").iter_rows())
+    stories = (
+        agg.join(reps, on="row_story", how="left")
+        .with_columns(
+            representative_article_id=pl.coalesce("representative_article_id",
+                                                  pl.col("row_story").replace_strict(prev_rep, default=None)),
+            founding_article_id=pl.col("row_story").replace_strict(founding, default=None, return_dtype=pl.String),
+            merged_into=pl.col("row_story").replace_strict({s: into(s) for s in rows_for}, default=None, return_dtype=pl.String),
         )
-    out = out.with_columns(
-        label=pl.col("representative_article_id").map_elements(
-            lambda a: titles.get(a) or prev_label.get(a), return_dtype=pl.String),
-        merged_into=pl.lit(None, dtype=pl.String),
+        .with_columns(label=pl.col("representative_article_id").replace_strict(titles, default=None, return_dtype=pl.String))
+        .rename({"row_story": "story_id"})
+        .select(list(STORY_SCHEMA)).cast(STORY_SCHEMA).sort("story_id")
     )
-    return out.select(list(STORY_SCHEMA)).cast(STORY_SCHEMA).sort("story_id")
 
+    # ---- story similarity of tonight's copy groups: average cosine to their story's other copy groups --
+    unit = np.array([fidx[new_root.get(s, s)] if new_root.get(s, s) in fidx else fidx[s] for s in frag_ids])
+    unit_of = sp.csr_matrix((np.ones(n_f, dtype=np.float32), (unit, np.arange(n_f))), shape=(n_f, n_f))
+    unit_sums, unit_sizes = sp.csr_matrix(unit_of @ sums), unit_of @ sizes
+    new_rows = np.flatnonzero(t["copy_group_id"].is_in(night_terms["copy_group_id"].implode()).to_numpy())
+    v = vectors[new_rows]
+    own = unit[doc_frag[new_rows]]
+    dots = np.asarray(v.multiply(unit_sums[own]).sum(axis=1)).ravel() - np.asarray(v.multiply(v).sum(axis=1)).ravel()
+    others = unit_sizes[own] - 1
+    sim = np.where(others > 0, np.clip(dots / np.maximum(others, 1), 0.0, 1.0), 1.0)
+    similarity = dict(zip(t["copy_group_id"].gather(new_rows).to_list(), sim.tolist()))
 
-def merge_pass(state: StoryState, *, params: StoryParams = StoryParams(), as_of: date | None = None) -> MergeResult:
-    """Join stories of the window that grew together (average link >= merge_threshold).
-
-    The survivor of a merge is the story first seen earliest (then lowest id), so ids only ever
-    disappear into older ones; the absorbed story gets ``merged_into`` in a new snapshot and its
-    members keep their rows (resolve through stories.merges / stories_current.merged_into).
-    """
-    live = state.stories.filter(pl.col("merged_into").is_null())
-    if as_of is not None:
-        live = live.filter(pl.col("last_seen") >= as_of - timedelta(days=params.story_window_days + params.max_story_span_days))
-    redirect = _resolve_story(state.stories)
-    terms = state.doc_terms.with_columns(pl.col("story_id").replace(redirect)).filter(pl.col("story_id").is_in(live["story_id"].implode()))
-    empty = MergeResult(pl.DataFrame(schema=MERGE_SCHEMA), pl.DataFrame(schema=STORY_SCHEMA))
-    if terms.height == 0:
-        return empty
-    ids = [np.asarray(x, dtype=np.uint32) for x in terms["term_ids"].to_list()]
-    vals = [np.asarray(x, dtype=np.float32) for x in terms["term_weights"].to_list()]
-    vectors = tfidf(raw_matrix(ids, vals), name_share=params.name_share)
-    story_ids = sorted(set(terms["story_id"].to_list()))
-    live = live.filter(pl.col("story_id").is_in(story_ids)).sort("story_id")
-    story_ids = live["story_id"].to_list()
-    row_story = np.array([story_ids.index(s) for s in terms["story_id"]]) if len(story_ids) < 2000 else \
-        terms["story_id"].replace_strict({s: i for i, s in enumerate(story_ids)}).to_numpy()
-    items = [Item(list(np.flatnonzero(row_story == k)), False, _day(f), _day(last))
-             for k, (f, last) in enumerate(live.select("first_seen", "last_seen").iter_rows())]
-    label, _ = agglomerate(items, vectors, params.merge_threshold, params.max_story_span_days)
-    if len(np.unique(label)) == len(items):
-        return empty
-    # sums for similarity of each absorbed story to the rest of its merged cluster
-    onehot = sp.csr_matrix((np.ones(len(row_story), dtype=np.float32), (row_story, np.arange(len(row_story)))), shape=(len(items), len(row_story)))
-    sums = onehot @ vectors
-    sizes = np.asarray(onehot.sum(axis=1)).ravel()
-    merges, snapshots = [], []
-    rows = {r["story_id"]: r for r in live.iter_rows(named=True)}
-    for lab in np.unique(label):
-        group = np.flatnonzero(label == lab)
-        if len(group) < 2:
-            continue
-        survivor = min(group, key=lambda k: (rows[story_ids[k]]["first_seen"], story_ids[k]))
-        total = dict(rows[story_ids[survivor]])
-        for k in group:
-            if k == survivor:
-                continue
-            rest = [m for m in group if m != k]
-            rest_sum = sums[rest].sum(axis=0)
-            sim = float(np.asarray(sums[k].toarray() @ np.asarray(rest_sum).T).ravel()[0] / (sizes[k] * sizes[rest].sum()))
-            r = rows[story_ids[k]]
-            merges.append((story_ids[k], story_ids[survivor], sim, r["article_count"]))
-            snapshots.append({**r, "merged_into": story_ids[survivor]})
-            total["article_count"] += r["article_count"]
-            total["copy_group_count"] += r["copy_group_count"]
-            total["outlet_count"] = max(total["outlet_count"], r["outlet_count"])
-            total["first_seen"] = min(total["first_seen"], r["first_seen"])
-            total["last_seen"] = max(total["last_seen"], r["last_seen"])
-        snapshots.append(total)
-    return MergeResult(
+    return StoryPass(
+        stories=stories,
         merges=pl.DataFrame(merges, schema=MERGE_SCHEMA, orient="row"),
-        stories=pl.DataFrame(snapshots, schema=STORY_SCHEMA).sort("story_id"),
+        unmerges=pl.DataFrame(unmerges, schema=UNMERGE_SCHEMA, orient="row"),
+        similarity=similarity,
     )
+
+
+def resolve_members(members: pl.DataFrame, stories: pl.DataFrame) -> pl.DataFrame:
+    """``members`` with story_id replaced by the live story (merged_into chains of ``stories`` followed)."""
+    return members.with_columns(pl.col("story_id").replace(_resolve_story(stories)))
 
 
 def apply_night(state: StoryState, result: NightResult, articles: pl.DataFrame) -> StoryState:
@@ -546,18 +665,11 @@ def apply_night(state: StoryState, result: NightResult, articles: pl.DataFrame) 
 
     return StoryState(
         fingerprints=pl.concat([state.fingerprints, result.fingerprints.select(state.fingerprints.columns)]),
-        bodies=pl.concat([state.bodies, articles.select("article_id", pl.col("body").fill_null(""))]),
+        bodies=pl.concat([state.bodies, articles.select("article_id", pl.col("body").fill_null(""), "title")]),
         doc_terms=pl.concat([state.doc_terms, result.doc_terms.select(state.doc_terms.columns)]),
         copy_groups=latest(state.copy_groups, result.copy_groups, "copy_group_id"),
         stories=latest(state.stories, result.stories, "story_id"),
     )
-
-
-def apply_merges(state: StoryState, result: MergeResult) -> StoryState:
-    if result.stories.height == 0:
-        return state
-    stories = pl.concat([state.stories.filter(~pl.col("story_id").is_in(result.stories["story_id"].implode())), result.stories])
-    return replace(state, stories=stories)
 
 
 def prune_state(state: StoryState, night: date, params: StoryParams = StoryParams()) -> StoryState:

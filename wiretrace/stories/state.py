@@ -8,7 +8,7 @@ only earlier nights, so deleting a night's rows and rerunning it sees exactly th
 # Tables the night writes (delete WHERE ingest_date = $night, then insert the NightResult frames).
 TABLES = (
     "stories.members", "stories.copy_groups", "stories.stories", "stories.diffs",
-    "stories.fingerprints", "stories.doc_terms",
+    "stories.fingerprints", "stories.doc_terms", "stories.merges", "stories.unmerges",
 )
 
 _ACTIVE_STORIES = """
@@ -31,7 +31,7 @@ STATE_SQL = {
         SELECT * EXCLUDE (ingest_date, run_id) FROM stories.fingerprints
         WHERE ingest_date < $night AND (published_date >= $since OR story_id IN ({_ACTIVE_STORIES}))""",
     "bodies": f"""
-        SELECT a.article_id, a.body FROM clean.articles a
+        SELECT a.article_id, a.body, a.title FROM clean.articles a
         JOIN stories.fingerprints f USING (article_id)
         WHERE f.ingest_date < $night AND (f.published_date >= $since OR f.story_id IN ({_ACTIVE_STORIES}))""",
     "doc_terms": f"""
