@@ -16,9 +16,9 @@ and the article joins the closer one).
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
-from wiretrace.stories.minhash import band_keys, candidate_pairs, overlap
+from wiretrace.stories.minhash import band_keys, candidate_pairs, intersection_sizes, overlap
+from wiretrace.stories.text import ShingleSets
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,10 @@ class CopyRule:
     # text themselves (seeds: the two AFP versions 0.47-0.48; two different wire texts ~0).
     bridge_containment_min: float = 0.25
 
-    def accepts(self, jaccard: float, containment: float, smaller: int) -> bool:
-        return jaccard >= self.jaccard_min or (containment >= self.containment_min and smaller >= self.containment_min_shingles)
+    def accepts(self, jaccard, containment, smaller):
+        """For one pair (floats) or element-wise for many (numpy arrays)."""
+        return (np.asarray(jaccard) >= self.jaccard_min) | (
+            (np.asarray(containment) >= self.containment_min) & (np.asarray(smaller) >= self.containment_min_shingles))
 
 
 def assign_copy_groups(
@@ -59,9 +61,10 @@ def assign_copy_groups(
     """Assign every document with ``group_of[i] is None`` to a copy group.
 
     Documents with a group already (earlier nights) are only matched against. ``order`` ranks all
-    documents (earlier nights first). ``shingle_loader(i)`` computes shingles of an earlier document on
-    demand (only those that appear in a candidate pair). Returns group ids and, per document, the
-    Jaccard and containment against the earlier member it joined through (1.0 for founders/exact).
+    documents (earlier nights first). ``shingle_loader(indices)`` computes the shingles of earlier
+    documents on demand (a list of arrays; only those that appear in a candidate pair). Returns group
+    ids and, per document, the Jaccard and containment against the earlier member it joined through
+    (1.0 for founders/exact).
     """
     n = len(group_of)
     groups = list(group_of)
@@ -71,18 +74,36 @@ def assign_copy_groups(
     if not todo:
         return groups, jac, con
 
-    empty = np.array([s is not None and len(s) == 0 for s in shingles])
+    empty = np.array([s is not None and len(s) == 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures, rows_per_band)
-    pairs = candidate_pairs(keys, order, empty, fanout=fanout)
-    is_new = pl.Series([g is None for g in group_of])
-    pairs = pairs.filter(pl.col("j").is_in(np.flatnonzero(is_new.to_numpy())))
-    by_later: dict[int, list[int]] = {}
-    for i, j in pairs.sort("j", "i").iter_rows():
-        by_later.setdefault(j, []).append(i)
+    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout)
+    is_new = np.array([g is None for g in group_of], dtype=bool)
+    pair_i, pair_j = pair_i[is_new[pair_j]], pair_j[is_new[pair_j]]
+
+    # Exact verification of every candidate pair at once (the rule needs true overlaps, not estimates).
+    missing = [int(i) for i in np.unique(np.concatenate([pair_i, pair_j])) if shingles[i] is None]
+    if missing:
+        for i, s in zip(missing, shingle_loader(missing)):
+            shingles[i] = s
+    involved = np.unique(np.concatenate([pair_i, pair_j]))
+    local = np.full(n, -1, dtype=np.int64)
+    local[involved] = np.arange(len(involved))
+    sets = ShingleSets.from_arrays([shingles[i] for i in involved])
+    inter = intersection_sizes(sets, local[pair_i], local[pair_j])
+    size_i, size_j = sets.sizes[local[pair_i]], sets.sizes[local[pair_j]]
+    smaller = np.minimum(size_i, size_j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pair_jac = np.where(smaller > 0, inter / (size_i + size_j - inter), 0.0)
+        pair_con = np.where(smaller > 0, inter / smaller, 0.0)
+    accepted = rule.accepts(pair_jac, pair_con, smaller)
+    # Pairs are sorted by (j, i); only accepted ones can place j, so the loop below sees only those.
+    by_later: dict[int, list[tuple[int, float, float]]] = {}
+    for i, j, jc, cn in zip(pair_i[accepted].tolist(), pair_j[accepted].tolist(), pair_jac[accepted].tolist(), pair_con[accepted].tolist()):
+        by_later.setdefault(j, []).append((i, jc, cn))
 
     def get_shingles(i: int) -> np.ndarray:
         if shingles[i] is None:
-            shingles[i] = shingle_loader(i)
+            shingles[i] = shingle_loader([i])[0]
         return shingles[i]
 
     first_with_hash: dict[str, int] = {}
@@ -94,31 +115,28 @@ def assign_copy_groups(
     members_of_new: dict[str, list[int]] = {}  # this night's groups -> their members so far
     # group -> rank of its first member; earlier nights' groups rank before all of tonight's
     founded_at: dict[str, int] = dict.fromkeys(earlier_groups, -1)
+    rank = order.tolist()
 
     for j in todo:
         exact = first_with_hash.get(body_hashes[j])
-        if exact is not None and groups[exact] is not None and len(get_shingles(j)):
+        if exact is not None and groups[exact] is not None and len(shingles[j]):
             groups[j] = groups[exact]
             members_of_new.get(groups[j], []).append(j)
             continue
         best = None
         edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
-        sj = get_shingles(j)
-        for i in by_later.get(j, ()):
+        for i, jc, cn in by_later.get(j, ()):
             if groups[i] is None:
                 continue
-            si = get_shingles(i)
-            jc, cn = overlap(si, sj)
-            if rule.accepts(jc, cn, min(len(si), len(sj))):
-                score = (max(jc, cn), jc, -order[i])
-                if best is None or score > best[0]:
-                    best = (score, i, jc, cn)
-                if jc >= rule.jaccard_min:
-                    edited_copy_of.setdefault(groups[i], i)
+            score = (max(jc, cn), jc, -rank[i])
+            if best is None or score > best[0]:
+                best = (score, i, jc, cn)
+            if jc >= rule.jaccard_min:
+                edited_copy_of.setdefault(groups[i], i)
         if best is None:
             groups[j] = new_group_id(j)
             members_of_new[groups[j]] = [j]
-            founded_at[groups[j]] = int(order[j])
+            founded_at[groups[j]] = rank[j]
         else:
             groups[j] = groups[best[1]]
             jac[j], con[j] = best[2], best[3]
