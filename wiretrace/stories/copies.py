@@ -77,8 +77,14 @@ def assign_copy_groups(
     empty = np.array([s is not None and len(s) == 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures, rows_per_band)
     pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout)
-    is_new = np.array([g is None for g in group_of], dtype=bool)
-    pair_i, pair_j = pair_i[is_new[pair_j]], pair_j[is_new[pair_j]]
+    # Only this night's documents are placed, and an exact copy of an earlier document (same body hash,
+    # not empty) joins its group without looking at candidates: verify pairs of the others only.
+    seen_hashes = {body_hashes[i] for i in range(n) if groups[i] is not None}
+    needs_pairs = np.zeros(n, dtype=bool)
+    for j in todo:
+        needs_pairs[j] = body_hashes[j] not in seen_hashes or len(shingles[j]) == 0
+        seen_hashes.add(body_hashes[j])
+    pair_i, pair_j = pair_i[needs_pairs[pair_j]], pair_j[needs_pairs[pair_j]]
 
     # Exact verification of every candidate pair at once (the rule needs true overlaps, not estimates).
     missing = [int(i) for i in np.unique(np.concatenate([pair_i, pair_j])) if shingles[i] is None]
@@ -96,10 +102,20 @@ def assign_copy_groups(
         pair_jac = np.where(smaller > 0, inter / (size_i + size_j - inter), 0.0)
         pair_con = np.where(smaller > 0, inter / smaller, 0.0)
     accepted = rule.accepts(pair_jac, pair_con, smaller)
-    # Pairs are sorted by (j, i); only accepted ones can place j, so the loop below sees only those.
-    by_later: dict[int, list[tuple[int, float, float]]] = {}
-    for i, j, jc, cn in zip(pair_i[accepted].tolist(), pair_j[accepted].tolist(), pair_jac[accepted].tolist(), pair_con[accepted].tolist()):
-        by_later.setdefault(j, []).append((i, jc, cn))
+    acc_i, acc_j, acc_jac, acc_con = pair_i[accepted], pair_j[accepted], pair_jac[accepted], pair_con[accepted]
+    # Every i of a pair precedes its j in ``order``, so it has a group by the time j is placed: j's
+    # best partner (max of Jaccard/containment, then Jaccard, then the earliest) does not depend on
+    # the assignment and is chosen for all documents at once.
+    by_score = np.lexsort((-order[acc_i], acc_jac, np.maximum(acc_jac, acc_con), acc_j))
+    last = by_score[np.concatenate((acc_j[by_score][1:] != acc_j[by_score][:-1], [True]))] if len(by_score) else by_score
+    best_of = dict(zip(acc_j[last].tolist(), zip(acc_i[last].tolist(), acc_jac[last].tolist(), acc_con[last].tolist())))
+    # Documents that are edited copies of two or more earlier ones may bridge groups (checked in order).
+    edited = acc_jac >= rule.jaccard_min
+    edited_j, edited_i = acc_j[edited], acc_i[edited]  # still sorted by (j, i)
+    multi = np.flatnonzero(np.bincount(edited_j, minlength=n) > 1)
+    edited_partners: dict[int, list[int]] = {}
+    for i, j in zip(edited_i[np.isin(edited_j, multi)].tolist(), edited_j[np.isin(edited_j, multi)].tolist()):
+        edited_partners.setdefault(j, []).append(i)
 
     def get_shingles(i: int) -> np.ndarray:
         if shingles[i] is None:
@@ -123,24 +139,18 @@ def assign_copy_groups(
             groups[j] = groups[exact]
             members_of_new.get(groups[j], []).append(j)
             continue
-        best = None
-        edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
-        for i, jc, cn in by_later.get(j, ()):
-            if groups[i] is None:
-                continue
-            score = (max(jc, cn), jc, -rank[i])
-            if best is None or score > best[0]:
-                best = (score, i, jc, cn)
-            if jc >= rule.jaccard_min:
-                edited_copy_of.setdefault(groups[i], i)
+        best = best_of.get(j)
         if best is None:
             groups[j] = new_group_id(j)
             members_of_new[groups[j]] = [j]
             founded_at[groups[j]] = rank[j]
         else:
-            groups[j] = groups[best[1]]
-            jac[j], con[j] = best[2], best[3]
+            groups[j] = groups[best[0]]
+            jac[j], con[j] = best[1], best[2]
             members_of_new.get(groups[j], []).append(j)
+            edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
+            for i in edited_partners.get(j, ()):
+                edited_copy_of.setdefault(groups[i], i)
             if len(edited_copy_of) > 1:
                 _merge_bridged(groups, edited_copy_of, earlier_groups, members_of_new, founded_at,
                                shares_text=lambda a, b: overlap(get_shingles(a), get_shingles(b))[1] >= rule.bridge_containment_min)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
 import xxhash
 
 # Typographic variants that differ between copies of one wire text ("’" vs "'", "—" vs "--").
@@ -72,11 +73,13 @@ def _kgram_hashes(tok_h: np.ndarray, k: int) -> np.ndarray:
     """uint64 hash of every window of k consecutive token hashes (the combination ``shingle_hashes`` uses)."""
     n = len(tok_h) - k + 1
     acc = np.zeros(n, dtype=np.uint64)
+    shifted = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(k):
             acc ^= tok_h[i : i + n]
             acc *= _MULT
-            acc ^= acc >> np.uint64(29)
+            np.right_shift(acc, np.uint64(29), out=shifted)
+            acc ^= shifted
     return acc
 
 
@@ -87,20 +90,23 @@ def night_tokens(texts: list[str]) -> pl.Series:
     (combining marks, some numerals, code points one Unicode version assigns and the other does not):
     texts holding any of those are tokenised by ``words`` itself, so the tokens are always identical.
     """
-    norm = pl.Series([normalise(t) for t in texts], dtype=pl.String)
-    tokens = norm.str.extract_all(_WORD.pattern)
-    odd = norm.str.extract_all(r"[^\x00-\x7F]").explode().drop_nulls().unique().to_list()
-    if odd:
-        engine_says = pl.Series(odd, dtype=pl.String).str.contains(r"^[^\W_]$").to_list()
-        differ = [c for c, rust in zip(odd, engine_says) if rust != bool(_WORD_CHAR.fullmatch(c))]
-        if differ:
-            redo = np.flatnonzero(norm.str.contains("[" + "".join(f"\\x{{{ord(c):x}}}" for c in differ) + "]").to_numpy())
-            if len(redo):
-                fixed: list[list[str] | None] = [None] * len(texts)
-                for i in redo:
-                    fixed[i] = _WORD.findall(norm[int(i)])
-                redone = pl.Series(fixed, dtype=pl.List(pl.String))
-                tokens = pl.select(pl.when(redone.is_not_null()).then(redone).otherwise(tokens)).to_series()
+    normalised = [normalise(t) for t in texts]
+    tokens = pl.Series(normalised, dtype=pl.String).str.extract_all(_WORD.pattern)
+    non_ascii = [i for i, t in enumerate(normalised) if not t.isascii()]  # isascii is O(1) on str
+    if not non_ascii:
+        return tokens
+    suspect = pl.Series([normalised[i] for i in non_ascii], dtype=pl.String)
+    chars = suspect.str.extract_all(r"[^\x00-\x7F]").explode().drop_nulls().unique().to_list()
+    rust_word = pl.Series(chars, dtype=pl.String).str.contains(r"^[^\W_]$").to_list()
+    differ = [c for c, rust in zip(chars, rust_word) if rust != bool(_WORD_CHAR.fullmatch(c))]
+    if differ:
+        holds = suspect.str.contains("[" + "".join(f"\\x{{{ord(c):x}}}" for c in differ) + "]").to_list()
+        redo = [i for i, h in zip(non_ascii, holds) if h]
+        fixed: list[list[str] | None] = [None] * len(texts)
+        for i in redo:
+            fixed[i] = _WORD.findall(normalised[i])
+        redone = pl.Series(fixed, dtype=pl.List(pl.String))
+        tokens = pl.select(pl.when(redone.is_not_null()).then(redone).otherwise(tokens)).to_series()
     return tokens
 
 
@@ -126,17 +132,22 @@ class ShingleSets:
         per-document sort/dedup as numpy passes over the whole night."""
         n = len(tokens)
         lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-        flat_tokens = tokens.explode().drop_nulls()
-        vocab = flat_tokens.unique()
-        vocab_h = np.fromiter((xxhash.xxh32_intdigest(t.encode()) for t in vocab.to_list()), dtype=np.uint32, count=len(vocab))
-        tok_h = flat_tokens.replace_strict(vocab, pl.Series(vocab_h, dtype=pl.UInt32), return_dtype=pl.UInt32).to_numpy().astype(np.uint64)
+        # arrow's dictionary encoding: token -> index into the distinct tokens (measured 2x cheaper than
+        # a polars unique + replace_strict)
+        encoded = pc.dictionary_encode(tokens.explode().drop_nulls().to_arrow())
+        vocab = encoded.dictionary.to_pylist()
+        vocab_h = np.fromiter((xxhash.xxh32_intdigest(t.encode()) for t in vocab), dtype=np.uint64, count=len(vocab))
+        tok_h = vocab_h[encoded.indices.to_numpy(zero_copy_only=False)]
         starts = np.concatenate(([0], np.cumsum(lengths)))
         doc_of_tok = np.repeat(np.arange(n, dtype=np.uint64), lengths)
         keys = []
         if len(tok_h) >= k:
-            # windows starting at position p of document d are valid when p + k <= end of d
             acc = _kgram_hashes(tok_h, k)
-            valid = np.arange(len(acc)) + k <= starts[1:][doc_of_tok[: len(acc)].astype(np.int64)]
+            # a window is valid unless it starts in the last k - 1 tokens of its document
+            valid = np.ones(len(tok_h), dtype=bool)
+            for back in range(1, k):
+                valid[starts[1:][lengths >= back] - back] = False
+            valid = valid[: len(acc)]
             keys.append((doc_of_tok[: len(acc)][valid] << np.uint64(32)) | (acc[valid] >> np.uint64(32)))
         short = np.flatnonzero((lengths > 0) & (lengths < k))  # one k_eff-gram of the whole text
         for d in short:
