@@ -81,15 +81,26 @@ def candidate_pairs(keys: np.ndarray, order: np.ndarray, empty: np.ndarray, fano
     if len(docs) < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     found = []
-    for band in range(n_bands):
-        by_key = np.argsort(keys[docs, band], kind="stable")
-        sorted_keys = keys[docs[by_key], band]
-        new_bucket = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(docs)), 0))
-        pos = np.arange(len(docs)) - bucket_start
+    band_major = np.ascontiguousarray(keys[docs].T)  # one contiguous row of keys per band
+    position = np.arange(len(docs))
+    for band_keys_ in band_major:
+        by_key = np.argsort(band_keys_, kind="stable")
+        sorted_keys = band_keys_[by_key]
+        new_bucket = np.empty(len(docs), dtype=bool)
+        new_bucket[0] = True
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
+        if new_bucket.all():
+            continue  # no shared key in this band
+        bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
+        pos = position - bucket_start
+        sorted_docs = docs[by_key]
         for head in range(fanout):
             later = np.flatnonzero(pos > head)
-            found.append(docs[by_key[later]] * n + docs[by_key[bucket_start[later] + head]])
+            if not len(later):
+                break
+            found.append(sorted_docs[later] * n + sorted_docs[bucket_start[later] + head])
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     code = np.sort(np.concatenate(found))  # j * n + i: sorted = by (j, i); sort + mask beats np.unique here
     code = code[np.concatenate(([True], code[1:] != code[:-1]))]
     return code % n, code // n
