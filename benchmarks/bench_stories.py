@@ -522,6 +522,12 @@ def render_md(r: dict) -> str:
             lines.append(f"| {k} | {v['nights']} | {v['articles_per_s_end_to_end']} | {v['copy_stage_articles_per_s']} ({v.get('copy_stage_cpu_articles_per_s', '-')}) "
                          f"| {v['datasketch_copy_stage_articles_per_s']} ({v.get('datasketch_cpu_articles_per_s', '-')}; on {v['datasketch_measured_on']}) "
                          f"| {v.get('copy_vs_datasketch', '-')} ({v.get('copy_vs_datasketch_cpu', '-')}) | {v['peak_rss_mb']} |")
+        if "copy_stage_before" in r:
+            b = r["copy_stage_before"]
+            lines += ["", f"Before the batched copy stage ({b['commit']}), timed the same way on the same 10k replay "
+                          f"(copy phase = `shingle_hashes` + `body_hash` + `MinHasher.signatures` + `assign_copy_groups` "
+                          f"as the pipeline called them), in a separate run: {b['articles_per_s']} art/s wall, "
+                          f"{b['cpu_articles_per_s']} art/s CPU ({b['note']})."]
     return "\n".join(lines) + "\n"
 
 

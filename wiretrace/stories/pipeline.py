@@ -182,7 +182,7 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
         old_fp["minhash"].explode().to_numpy().astype(np.uint32).reshape(n_old, params.num_perm)
         if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
     )
-    bodies = dict(state.bodies.select("article_id", "body").iter_rows()) if state.bodies.height else {}
+    bodies = dict(zip(state.bodies["article_id"].to_list(), state.bodies["body"].to_list()))
     old_ids = old_fp["article_id"].to_list()
 
     def load_old_shingles(indices: list[int]) -> list[np.ndarray]:

@@ -181,4 +181,6 @@ class ShingleSets:
         return np.diff(self.offsets)
 
     def as_list(self) -> list[np.ndarray]:
-        return np.split(self.flat, self.offsets[1:-1]) if len(self) else []
+        """One view per document (plain slicing: several times cheaper than np.split)."""
+        flat, bounds = self.flat, self.offsets.tolist()
+        return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
