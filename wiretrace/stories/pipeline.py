@@ -162,6 +162,50 @@ def _resolve_story(stories: pl.DataFrame) -> dict[str, str]:
     return {s: root(s) for s in into}
 
 
+def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryParams = StoryParams()) -> NightResult:
+    """Assign one night's clean articles to copy groups and stories; return the rows to write.
+
+    ``articles``: article_id, outlet, title, body, published_date (nullable), ingest_date (one night).
+    ``state``: rows of earlier nights only (see ``state_sql``); extra history is ignored by the windows.
+    """
+    nights = articles["ingest_date"].unique().drop_nulls()
+    if len(nights) != 1:
+        raise ValueError(f"assign_night expects the articles of exactly one ingest_date, got {nights.to_list()}")
+    night: date = nights[0]
+    arts = (
+        articles.with_columns(effective_dates(articles, params))
+        .with_columns(pl.col("body").fill_null(""), pl.col("outlet").fill_null(""))
+        .unique("article_id", keep="first", maintain_order=True)
+        .sort("published_date", "article_id")
+    )
+    n_new = arts.height
+    redirect = _resolve_story(state.stories)
+
+    # ---- copy groups ------------------------------------------------------------------------
+    earliest_new = arts["published_date"].min() if n_new else night
+    since_copy = earliest_new - timedelta(days=params.copy_window_days)
+    arts, new_shingles, old_fp, bodies = copy_stage(arts, state, since_copy, params)
+    known_groups = set(state.copy_groups["copy_group_id"].to_list()) | set(old_fp["copy_group_id"].to_list())
+    founders = arts.filter(~pl.col("copy_group_id").is_in(list(known_groups))).unique("copy_group_id", keep="first", maintain_order=True)
+
+    # ---- stories: one vector per new copy group, average link against stories in the window ---------
+    group_story = {g: redirect.get(s, s) for g, s in state.copy_groups.select("copy_group_id", "story_id").iter_rows()}
+    group_story.update({g: redirect.get(s, s) for g, s in old_fp.select("copy_group_id", "story_id").iter_rows()})
+    new_terms = [term_weights(t, b, params.term_weights) for t, b in zip(founders["title"], founders["body"])]
+    since_story = earliest_new - timedelta(days=params.story_window_days)
+    live = state.stories.filter(pl.col("merged_into").is_null() & (pl.col("last_seen") >= since_story))
+    pool_terms = state.doc_terms.with_columns(
+        pl.col("story_id").replace(redirect)
+    ).filter(pl.col("story_id").is_in(live["story_id"].implode()))
+    story_of_group = _cluster_new_groups(founders, new_terms, pool_terms, live, params)
+    group_story.update(story_of_group)
+    arts = arts.with_columns(
+        story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String)
+    )
+
+    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, redirect, pool_terms, night, params)
+
+
 def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: StoryParams):
     """The copy-group stage of a night: shingles and MinHash of the night's bodies, LSH candidates
     against each other and the earlier nights' fingerprints published since ``since_copy``, exact
@@ -211,50 +255,6 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
         minhash=pl.Series(new_sigs).cast(pl.List(pl.UInt32)),
     )
     return arts, new_shingles, old_fp, bodies
-
-
-def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryParams = StoryParams()) -> NightResult:
-    """Assign one night's clean articles to copy groups and stories; return the rows to write.
-
-    ``articles``: article_id, outlet, title, body, published_date (nullable), ingest_date (one night).
-    ``state``: rows of earlier nights only (see ``state_sql``); extra history is ignored by the windows.
-    """
-    nights = articles["ingest_date"].unique().drop_nulls()
-    if len(nights) != 1:
-        raise ValueError(f"assign_night expects the articles of exactly one ingest_date, got {nights.to_list()}")
-    night: date = nights[0]
-    arts = (
-        articles.with_columns(effective_dates(articles, params))
-        .with_columns(pl.col("body").fill_null(""), pl.col("outlet").fill_null(""))
-        .unique("article_id", keep="first", maintain_order=True)
-        .sort("published_date", "article_id")
-    )
-    n_new = arts.height
-    redirect = _resolve_story(state.stories)
-
-    # ---- copy groups ------------------------------------------------------------------------
-    earliest_new = arts["published_date"].min() if n_new else night
-    since_copy = earliest_new - timedelta(days=params.copy_window_days)
-    arts, new_shingles, old_fp, bodies = copy_stage(arts, state, since_copy, params)
-    known_groups = set(state.copy_groups["copy_group_id"].to_list()) | set(old_fp["copy_group_id"].to_list())
-    founders = arts.filter(~pl.col("copy_group_id").is_in(list(known_groups))).unique("copy_group_id", keep="first", maintain_order=True)
-
-    # ---- stories: one vector per new copy group, average link against stories in the window ---------
-    group_story = {g: redirect.get(s, s) for g, s in state.copy_groups.select("copy_group_id", "story_id").iter_rows()}
-    group_story.update({g: redirect.get(s, s) for g, s in old_fp.select("copy_group_id", "story_id").iter_rows()})
-    new_terms = [term_weights(t, b, params.term_weights) for t, b in zip(founders["title"], founders["body"])]
-    since_story = earliest_new - timedelta(days=params.story_window_days)
-    live = state.stories.filter(pl.col("merged_into").is_null() & (pl.col("last_seen") >= since_story))
-    pool_terms = state.doc_terms.with_columns(
-        pl.col("story_id").replace(redirect)
-    ).filter(pl.col("story_id").is_in(live["story_id"].implode()))
-    story_of_group = _cluster_new_groups(founders, new_terms, pool_terms, live, params)
-    group_story.update(story_of_group)
-    arts = arts.with_columns(
-        story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String)
-    )
-
-    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, redirect, pool_terms, night, params)
 
 
 def _cluster_new_groups(
