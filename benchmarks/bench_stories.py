@@ -342,75 +342,103 @@ def synthetic_corpus(n: int, nights: int, seed: int = 11) -> pl.DataFrame:
                                       "published_date": pl.Date, "ingest_date": pl.Date}, orient="row")
 
 
-def datasketch_copy_stage(arts: pl.DataFrame, params: StoryParams) -> float:
-    """End-to-end copy candidates with datasketch (MinHash per doc + MinHashLSH insert/query), same shingles."""
-    from datasketch import MinHash, MinHashLSH
+class StageTimer:
+    """Wall and CPU seconds spent in ``module.name`` while active (the pipeline calls it as usual)."""
 
-    from wiretrace.stories.text import shingle_hashes
+    def __init__(self, module, name: str):
+        self.module, self.name, self.wall, self.cpu, self.calls = module, name, 0.0, 0.0, 0
 
-    t0 = time.perf_counter()
-    lsh = MinHashLSH(threshold=0.2, num_perm=params.num_perm)
-    for art_id, body in arts.select("article_id", "body").iter_rows():
-        m = MinHash(num_perm=params.num_perm)
-        m.update_batch([int(h).to_bytes(4, "little") for h in shingle_hashes(body, params.shingle_size)])
-        lsh.query(m)
-        lsh.insert(art_id, m)
-    return time.perf_counter() - t0
+    def __enter__(self):
+        self.original = original = getattr(self.module, self.name)
+
+        def timed(*args, **kwargs):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.wall += time.perf_counter() - w
+                self.cpu += time.process_time() - c
+                self.calls += 1
+
+        setattr(self.module, self.name, timed)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(self.module, self.name, self.original)
+
+
+class DatasketchCopyStage:
+    """Reference copy candidates with datasketch, night by night: the same shingler as ours over the
+    night's bodies, then per article ``MinHash.update_batch`` + ``MinHashLSH`` (our banding 64 x 2)
+    query and insert; the index keeps every earlier night (no window, no re-shingling)."""
+
+    def __init__(self, params: StoryParams):
+        from datasketch import MinHashLSH
+
+        self.params, self.wall, self.cpu, self.articles = params, 0.0, 0.0, 0
+        self.lsh = MinHashLSH(num_perm=params.num_perm, params=(params.num_perm // params.rows_per_band, params.rows_per_band))
+
+    def night(self, arts: pl.DataFrame) -> None:
+        from datasketch import MinHash
+
+        from wiretrace.stories.text import ShingleSets
+
+        w, c = time.perf_counter(), time.process_time()
+        sets = ShingleSets.of_texts(arts["body"].fill_null("").to_list(), self.params.shingle_size)
+        for k, art_id in enumerate(arts["article_id"].to_list()):
+            raw = sets[k].astype("<u4").tobytes()
+            m = MinHash(num_perm=self.params.num_perm)
+            m.update_batch([raw[o:o + 4] for o in range(0, len(raw), 4)])
+            self.lsh.query(m)
+            self.lsh.insert(art_id, m)
+        self.wall += time.perf_counter() - w
+        self.cpu += time.process_time() - c
+        self.articles += arts.height
 
 
 def bench_throughput(sizes: list[int]) -> dict:
+    from wiretrace.stories import pipeline as story_pipeline
+    from wiretrace.stories import prune_state
+
     out = {}
     for n in sizes:
         nights = max(5, n // 5000)
         arts = synthetic_corpus(n, nights)
-        with PeakRSS() as rss:
-            t0 = time.perf_counter()
-            state, night_secs = StoryState.empty(), []
+        # datasketch runs right after each night's assign_night, on the same articles: both see the same
+        # machine load (the machine is shared), so the ratio compares like with like
+        reference = DatasketchCopyStage(StoryParams())
+        with PeakRSS() as rss, StageTimer(story_pipeline, "copy_stage") as copy:
+            total, night_secs = 0.0, []
+            state = StoryState.empty()
             sizes_night, state_rows = [], []
             for night in sorted(arts["ingest_date"].unique().to_list()):
+                t0 = time.perf_counter()
                 a = arts.filter(pl.col("ingest_date") == night)
-                state = __import__("wiretrace.stories", fromlist=["prune_state"]).prune_state(state, night)
+                state = prune_state(state, night)
                 state_rows.append(state.fingerprints.height)
                 t1 = time.perf_counter()
                 r = assign_night(a, state)
                 night_secs.append(time.perf_counter() - t1)
                 sizes_night.append(a.height)
                 state = apply_night(state, r, a)
-            total = time.perf_counter() - t0
-        ours_copy = _copy_stage_only(arts)
-        ds_n = min(n, 20000)
-        ds_secs = datasketch_copy_stage(arts.head(ds_n), StoryParams())
+                total += time.perf_counter() - t0
+                reference.night(a)
         per_article = [s / k for s, k in zip(night_secs, sizes_night)]
         half = len(per_article) // 2
+        ours, ref = n / copy.wall, reference.articles / reference.wall
+        ours_cpu, ref_cpu = n / copy.cpu, reference.articles / reference.cpu
         out[str(n)] = {
             "nights": len(night_secs), "articles_per_s_end_to_end": round(n / total, 1), "peak_rss_mb": round(rss.peak / 2**20),
-            "copy_stage_articles_per_s": round(n / ours_copy, 1),
-            "datasketch_copy_stage_articles_per_s": round(ds_n / ds_secs, 1), "datasketch_measured_on": ds_n,
+            "copy_stage_articles_per_s": round(ours, 1), "copy_stage_cpu_articles_per_s": round(ours_cpu, 1),
+            "datasketch_copy_stage_articles_per_s": round(ref, 1), "datasketch_cpu_articles_per_s": round(ref_cpu, 1),
+            "datasketch_measured_on": reference.articles,
+            "copy_vs_datasketch": round(ours / ref, 2), "copy_vs_datasketch_cpu": round(ours_cpu / ref_cpu, 2),
             "ms_per_article_first_half_of_nights": round(1000 * float(np.mean(per_article[:half])), 3),
             "ms_per_article_second_half_of_nights": round(1000 * float(np.mean(per_article[half:])), 3),
             "state_rows_loaded_first_last_night": [state_rows[1] if len(state_rows) > 1 else 0, state_rows[-1]],
         }
         print(f"  {n}: {out[str(n)]}", flush=True)
     return out
-
-
-def _copy_stage_only(arts: pl.DataFrame) -> float:
-    """Copy-group stage alone (shingles, MinHash, LSH, verification) on all articles in one night."""
-    from wiretrace.stories.copies import assign_copy_groups
-    from wiretrace.stories.minhash import MinHasher
-    from wiretrace.stories.pipeline import stable_id
-    from wiretrace.stories.text import body_hash, shingle_hashes
-
-    p = StoryParams()
-    t0 = time.perf_counter()
-    bodies = arts["body"].to_list()
-    ids = arts["article_id"].to_list()
-    sh = [shingle_hashes(b, p.shingle_size) for b in bodies]
-    sigs = MinHasher(num_perm=p.num_perm).signatures(sh)
-    assign_copy_groups(signatures=sigs, shingles=sh, shingle_loader=None, body_hashes=[body_hash(b) for b in bodies],
-                       group_of=[None] * len(ids), new_group_id=lambda i: stable_id("cg_", ids[i]),
-                       order=np.arange(len(ids)), rows_per_band=p.rows_per_band, rule=p.copy_rule, fanout=p.lsh_fanout)
-    return time.perf_counter() - t0
 
 
 def night_scaling() -> dict:
@@ -530,9 +558,33 @@ def render_md(r: dict) -> str:
                   "across more than max_story_span_days (14): from night 15 its stories reach the span limit and the story pass "
                   "re-splits them (the unmerges of the last nights); history up to 16 nights is inside the state window (47 days)."]
     if "throughput" in r:
-        lines += ["", "## Throughput", "", "| articles | nights | end-to-end art/s | copy stage art/s | datasketch copy stage art/s | peak RSS MB |", "|---|---|---|---|---|---|"]
+        lines += ["", "## Throughput", "",
+                  "Copy stage = the pipeline's `copy_stage` (shingles, MinHash, LSH against the night and the earlier "
+                  "nights' fingerprints, exact verification, groups), timed inside the night-by-night replay; datasketch "
+                  "= the same shingler then `MinHash.update_batch` + `MinHashLSH` (64 x 2) query/insert per article, run "
+                  "right after each night on that night's articles (same articles, same order, same load). Rates over wall "
+                  "time (ours uses polars' threads on 2 cores) and over CPU time. The machine is shared with other jobs: "
+                  "the ratios of repeated runs spread by about +-20%.", "",
+                  "| articles | nights | end-to-end art/s | copy stage art/s (CPU) | datasketch art/s (CPU) | ratio wall (CPU) | peak RSS MB |",
+                  "|---|---|---|---|---|---|---|"]
         for k, v in r["throughput"].items():
-            lines.append(f"| {k} | {v['nights']} | {v['articles_per_s_end_to_end']} | {v['copy_stage_articles_per_s']} | {v['datasketch_copy_stage_articles_per_s']} (on {v['datasketch_measured_on']}) | {v['peak_rss_mb']} |")
+            lines.append(f"| {k} | {v['nights']} | {v['articles_per_s_end_to_end']} | {v['copy_stage_articles_per_s']} ({v.get('copy_stage_cpu_articles_per_s', '-')}) "
+                         f"| {v['datasketch_copy_stage_articles_per_s']} ({v.get('datasketch_cpu_articles_per_s', '-')}; on {v['datasketch_measured_on']}) "
+                         f"| {v.get('copy_vs_datasketch', '-')} ({v.get('copy_vs_datasketch_cpu', '-')}) | {v['peak_rss_mb']} |")
+        ratios = {k: v.get("copy_vs_datasketch_cpu") for k, v in r["throughput"].items()}
+        if all(ratios.values()):
+            lines += ["", f"Bar (copy stage >= 5x datasketch): {'met' if min(ratios.values()) >= 5 else 'not met'} "
+                          f"(CPU ratio {', '.join(f'{v} at {k}' for k, v in ratios.items())}). Per article, most of our cost on "
+                          "nights with history is re-shingling the earlier bodies that candidate pairs need for exact "
+                          "verification (shingles are not stored; about 2.4 earlier articles per new one on late nights "
+                          "of the 10k replay); datasketch keeps its MinHashes in memory and verifies nothing. Peak RSS "
+                          "includes the datasketch index (same process)."]
+        if "copy_stage_before" in r:
+            b = r["copy_stage_before"]
+            lines += ["", f"Before the batched copy stage ({b['commit']}), timed the same way on the same 10k replay "
+                          f"(copy phase = `shingle_hashes` + `body_hash` + `MinHasher.signatures` + `assign_copy_groups` "
+                          f"as the pipeline called them), in a separate run: {b['articles_per_s']} art/s wall, "
+                          f"{b['cpu_articles_per_s']} art/s CPU ({b['note']})."]
     return "\n".join(lines) + "\n"
 
 

@@ -16,9 +16,9 @@ and the article joins the closer one).
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
-from wiretrace.stories.minhash import band_keys, candidate_pairs, overlap
+from wiretrace.stories.minhash import band_keys, candidate_pairs, intersection_sizes, overlap
+from wiretrace.stories.text import ShingleSets
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,10 @@ class CopyRule:
     # text themselves (seeds: the two AFP versions 0.47-0.48; two different wire texts ~0).
     bridge_containment_min: float = 0.25
 
-    def accepts(self, jaccard: float, containment: float, smaller: int) -> bool:
-        return jaccard >= self.jaccard_min or (containment >= self.containment_min and smaller >= self.containment_min_shingles)
+    def accepts(self, jaccard, containment, smaller):
+        """For one pair (floats) or element-wise for many (numpy arrays)."""
+        return (np.asarray(jaccard) >= self.jaccard_min) | (
+            (np.asarray(containment) >= self.containment_min) & (np.asarray(smaller) >= self.containment_min_shingles))
 
 
 def assign_copy_groups(
@@ -59,9 +61,10 @@ def assign_copy_groups(
     """Assign every document with ``group_of[i] is None`` to a copy group.
 
     Documents with a group already (earlier nights) are only matched against. ``order`` ranks all
-    documents (earlier nights first). ``shingle_loader(i)`` computes shingles of an earlier document on
-    demand (only those that appear in a candidate pair). Returns group ids and, per document, the
-    Jaccard and containment against the earlier member it joined through (1.0 for founders/exact).
+    documents (earlier nights first). ``shingle_loader(indices)`` computes the shingles of earlier
+    documents on demand (a list of arrays; only those that appear in a candidate pair). Returns group
+    ids and, per document, the Jaccard and containment against the earlier member it joined through
+    (1.0 for founders/exact).
     """
     n = len(group_of)
     groups = list(group_of)
@@ -71,18 +74,52 @@ def assign_copy_groups(
     if not todo:
         return groups, jac, con
 
-    empty = np.array([s is not None and len(s) == 0 for s in shingles])
+    empty = np.array([s is not None and len(s) == 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures, rows_per_band)
-    pairs = candidate_pairs(keys, order, empty, fanout=fanout)
-    is_new = pl.Series([g is None for g in group_of])
-    pairs = pairs.filter(pl.col("j").is_in(np.flatnonzero(is_new.to_numpy())))
-    by_later: dict[int, list[int]] = {}
-    for i, j in pairs.sort("j", "i").iter_rows():
-        by_later.setdefault(j, []).append(i)
+    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout)
+    # Only this night's documents are placed, and an exact copy of an earlier document (same body hash,
+    # not empty) joins its group without looking at candidates: verify pairs of the others only.
+    seen_hashes = {body_hashes[i] for i in range(n) if groups[i] is not None}
+    needs_pairs = np.zeros(n, dtype=bool)
+    for j in todo:
+        needs_pairs[j] = body_hashes[j] not in seen_hashes or len(shingles[j]) == 0
+        seen_hashes.add(body_hashes[j])
+    pair_i, pair_j = pair_i[needs_pairs[pair_j]], pair_j[needs_pairs[pair_j]]
+
+    # Exact verification of every candidate pair at once (the rule needs true overlaps, not estimates).
+    missing = [int(i) for i in np.unique(np.concatenate([pair_i, pair_j])) if shingles[i] is None]
+    if missing:
+        for i, s in zip(missing, shingle_loader(missing)):
+            shingles[i] = s
+    involved = np.unique(np.concatenate([pair_i, pair_j]))
+    local = np.full(n, -1, dtype=np.int64)
+    local[involved] = np.arange(len(involved))
+    sets = ShingleSets.from_arrays([shingles[i] for i in involved])
+    inter = intersection_sizes(sets, local[pair_i], local[pair_j])
+    size_i, size_j = sets.sizes[local[pair_i]], sets.sizes[local[pair_j]]
+    smaller = np.minimum(size_i, size_j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pair_jac = np.where(smaller > 0, inter / (size_i + size_j - inter), 0.0)
+        pair_con = np.where(smaller > 0, inter / smaller, 0.0)
+    accepted = rule.accepts(pair_jac, pair_con, smaller)
+    acc_i, acc_j, acc_jac, acc_con = pair_i[accepted], pair_j[accepted], pair_jac[accepted], pair_con[accepted]
+    # Every i of a pair precedes its j in ``order``, so it has a group by the time j is placed: j's
+    # best partner (max of Jaccard/containment, then Jaccard, then the earliest) does not depend on
+    # the assignment and is chosen for all documents at once.
+    by_score = np.lexsort((-order[acc_i], acc_jac, np.maximum(acc_jac, acc_con), acc_j))
+    last = by_score[np.concatenate((acc_j[by_score][1:] != acc_j[by_score][:-1], [True]))] if len(by_score) else by_score
+    best_of = dict(zip(acc_j[last].tolist(), zip(acc_i[last].tolist(), acc_jac[last].tolist(), acc_con[last].tolist())))
+    # Documents that are edited copies of two or more earlier ones may bridge groups (checked in order).
+    edited = acc_jac >= rule.jaccard_min
+    edited_j, edited_i = acc_j[edited], acc_i[edited]  # still sorted by (j, i)
+    multi = np.flatnonzero(np.bincount(edited_j, minlength=n) > 1)
+    edited_partners: dict[int, list[int]] = {}
+    for i, j in zip(edited_i[np.isin(edited_j, multi)].tolist(), edited_j[np.isin(edited_j, multi)].tolist()):
+        edited_partners.setdefault(j, []).append(i)
 
     def get_shingles(i: int) -> np.ndarray:
         if shingles[i] is None:
-            shingles[i] = shingle_loader(i)
+            shingles[i] = shingle_loader([i])[0]
         return shingles[i]
 
     first_with_hash: dict[str, int] = {}
@@ -94,35 +131,26 @@ def assign_copy_groups(
     members_of_new: dict[str, list[int]] = {}  # this night's groups -> their members so far
     # group -> rank of its first member; earlier nights' groups rank before all of tonight's
     founded_at: dict[str, int] = dict.fromkeys(earlier_groups, -1)
+    rank = order.tolist()
 
     for j in todo:
         exact = first_with_hash.get(body_hashes[j])
-        if exact is not None and groups[exact] is not None and len(get_shingles(j)):
+        if exact is not None and groups[exact] is not None and len(shingles[j]):
             groups[j] = groups[exact]
             members_of_new.get(groups[j], []).append(j)
             continue
-        best = None
-        edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
-        sj = get_shingles(j)
-        for i in by_later.get(j, ()):
-            if groups[i] is None:
-                continue
-            si = get_shingles(i)
-            jc, cn = overlap(si, sj)
-            if rule.accepts(jc, cn, min(len(si), len(sj))):
-                score = (max(jc, cn), jc, -order[i])
-                if best is None or score > best[0]:
-                    best = (score, i, jc, cn)
-                if jc >= rule.jaccard_min:
-                    edited_copy_of.setdefault(groups[i], i)
+        best = best_of.get(j)
         if best is None:
             groups[j] = new_group_id(j)
             members_of_new[groups[j]] = [j]
-            founded_at[groups[j]] = int(order[j])
+            founded_at[groups[j]] = rank[j]
         else:
-            groups[j] = groups[best[1]]
-            jac[j], con[j] = best[2], best[3]
+            groups[j] = groups[best[0]]
+            jac[j], con[j] = best[1], best[2]
             members_of_new.get(groups[j], []).append(j)
+            edited_copy_of: dict[str, int] = {}  # group -> its first member j is an edited copy of
+            for i in edited_partners.get(j, ()):
+                edited_copy_of.setdefault(groups[i], i)
             if len(edited_copy_of) > 1:
                 _merge_bridged(groups, edited_copy_of, earlier_groups, members_of_new, founded_at,
                                shares_text=lambda a, b: overlap(get_shingles(a), get_shingles(b))[1] >= rule.bridge_containment_min)

@@ -35,7 +35,7 @@ from wiretrace.stories.cluster import Item, agglomerate, components
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import sentence_diff
 from wiretrace.stories.minhash import MinHasher, overlap
-from wiretrace.stories.text import body_hash, shingle_hashes
+from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens, shingle_hashes
 from wiretrace.stories.vectors import TermWeights, raw_matrix, term_weights, tfidf
 
 _EPOCH = date(1970, 1, 1)
@@ -197,44 +197,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     # ---- copy groups ------------------------------------------------------------------------
     earliest_new = arts["published_date"].min() if n_new else night
     since_copy = earliest_new - timedelta(days=params.copy_window_days)
-    old_fp = state.fingerprints.filter(
-        (pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode())
-    ).sort("published_date", "article_id")
-    n_old = old_fp.height
-    hasher = MinHasher(num_perm=params.num_perm)
-    new_shingles = [shingle_hashes(b, params.shingle_size) for b in arts["body"]]
-    new_sigs = hasher.signatures(new_shingles)
-    old_sigs = (
-        np.asarray(old_fp["minhash"].to_list(), dtype=np.uint32).reshape(n_old, params.num_perm)
-        if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
-    )
-    bodies = dict(state.bodies.select("article_id", "body").iter_rows()) if state.bodies.height else {}
-    old_ids = old_fp["article_id"].to_list()
-
-    def load_old_shingles(i: int) -> np.ndarray:
-        body = bodies.get(old_ids[i])
-        return shingle_hashes(body, params.shingle_size) if body is not None else np.empty(0, dtype=np.uint32)
-
-    new_ids = arts["article_id"].to_list()
-    groups, match_j, match_c = assign_copy_groups(
-        signatures=np.vstack([old_sigs, new_sigs]),
-        shingles=[None] * n_old + new_shingles,
-        shingle_loader=load_old_shingles,
-        body_hashes=old_fp["body_hash"].to_list() + [body_hash(b) for b in arts["body"]],
-        group_of=old_fp["copy_group_id"].to_list() + [None] * n_new,
-        new_group_id=lambda i: stable_id("cg_", new_ids[i - n_old]),
-        order=np.arange(n_old + n_new),
-        rows_per_band=params.rows_per_band,
-        rule=params.copy_rule,
-        fanout=params.lsh_fanout,
-    )
-    new_groups = groups[n_old:]
-    arts = arts.with_columns(
-        copy_group_id=pl.Series(new_groups, dtype=pl.String),
-        n_shingles=pl.Series([len(s) for s in new_shingles], dtype=pl.Int32),
-        match_jaccard=pl.Series(match_j[n_old:]),
-        match_containment=pl.Series(match_c[n_old:]),
-    )
+    arts, new_shingles, old_fp, bodies = copy_stage(arts, state, since_copy, params)
     known_groups = set(state.copy_groups["copy_group_id"].to_list()) | set(old_fp["copy_group_id"].to_list())
     founders = arts.filter(~pl.col("copy_group_id").is_in(list(known_groups))).unique("copy_group_id", keep="first", maintain_order=True)
 
@@ -260,6 +223,57 @@ def _fragment_spans(fingerprints: pl.DataFrame) -> pl.DataFrame:
     """story_id (fragment), first_seen, last_seen of its members' publication dates."""
     return fingerprints.group_by("story_id").agg(
         first_seen=pl.col("published_date").min(), last_seen=pl.col("published_date").max())
+
+
+def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: StoryParams):
+    """The copy-group stage of a night: shingles and MinHash of the night's bodies, LSH candidates
+    against each other and the earlier nights' fingerprints published since ``since_copy``, exact
+    verification, greedy groups. Returns ``arts`` with copy_group_id, n_shingles, match_jaccard,
+    match_containment, body_hash, minhash; the night's shingle arrays; the earlier fingerprints
+    matched against; earlier bodies by article id."""
+    old_fp = state.fingerprints.filter(
+        (pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode())
+    ).sort("published_date", "article_id")
+    n_old, n_new = old_fp.height, arts.height
+    hasher = MinHasher(num_perm=params.num_perm)
+    new_tokens = night_tokens(arts["body"].to_list())
+    new_sets = ShingleSets.of(new_tokens, params.shingle_size)
+    new_shingles = new_sets.as_list()
+    new_sigs = hasher.signatures(new_sets)
+    new_body_hashes = body_hashes(new_tokens)
+    old_sigs = (
+        old_fp["minhash"].explode().to_numpy().astype(np.uint32).reshape(n_old, params.num_perm)
+        if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
+    )
+    bodies = dict(zip(state.bodies["article_id"].to_list(), state.bodies["body"].to_list()))
+    old_ids = old_fp["article_id"].to_list()
+
+    def load_old_shingles(indices: list[int]) -> list[np.ndarray]:
+        # an earlier article without a stored body has no shingles (as shingle_hashes of "" )
+        return ShingleSets.of_texts([bodies.get(old_ids[i]) or "" for i in indices], params.shingle_size).as_list()
+
+    new_ids = arts["article_id"].to_list()
+    groups, match_j, match_c = assign_copy_groups(
+        signatures=np.vstack([old_sigs, new_sigs]),
+        shingles=[None] * n_old + new_shingles,
+        shingle_loader=load_old_shingles,
+        body_hashes=old_fp["body_hash"].to_list() + new_body_hashes,
+        group_of=old_fp["copy_group_id"].to_list() + [None] * n_new,
+        new_group_id=lambda i: stable_id("cg_", new_ids[i - n_old]),
+        order=np.arange(n_old + n_new),
+        rows_per_band=params.rows_per_band,
+        rule=params.copy_rule,
+        fanout=params.lsh_fanout,
+    )
+    arts = arts.with_columns(
+        copy_group_id=pl.Series(groups[n_old:], dtype=pl.String),
+        n_shingles=pl.Series(new_sets.sizes, dtype=pl.Int32),
+        match_jaccard=pl.Series(match_j[n_old:]),
+        match_containment=pl.Series(match_c[n_old:]),
+        body_hash=pl.Series(new_body_hashes, dtype=pl.String),
+        minhash=pl.Series(new_sigs).cast(pl.List(pl.UInt32)),
+    )
+    return arts, new_shingles, old_fp, bodies
 
 
 def _cluster_new_groups(
@@ -410,8 +424,8 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
 
     fingerprints = arts.select(
         "article_id", "copy_group_id", "story_id", "outlet", "published_date", "n_shingles",
-        body_hash=pl.col("body").map_elements(body_hash, return_dtype=pl.String),
-    ).with_columns(minhash=pl.Series(MinHasher(num_perm=params.num_perm).signatures(new_shingles).tolist(), dtype=pl.List(pl.UInt32))).cast(FINGERPRINT_SCHEMA)
+        "body_hash", "minhash",  # computed by copy_stage
+    ).cast(FINGERPRINT_SCHEMA)
     doc_terms = founders.select(
         "copy_group_id", "article_id", "published_date",
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String),
