@@ -21,8 +21,8 @@ from wiretrace.warehouse import TableWrite, query_frame, sql_file
 class StoriesConfig(dg.Config):
     story_window_days: int = 3
     copy_window_days: int = 7
-    story_threshold: float = 0.225
-    fragment_threshold: float = 0.4
+    story_threshold: float = StoryParams().story_threshold
+    fragment_threshold: float = StoryParams().fragment_threshold
 
 
 def _params(config: StoriesConfig) -> StoryParams:

@@ -6,6 +6,11 @@ size) and merging two clusters adds their sums. Two clusters can only reach an a
 pair reaches >= t, so the exact agglomeration runs separately inside each connected component of the
 "pair similarity >= t" graph — components bound the work, but membership is decided by average
 link, never by the components themselves (which would chain unrelated articles).
+
+``relative`` adds a relative-closeness condition: clusters of several documents join only if their
+average link also reaches ``relative`` x their mean cohesion (mean similarity of each one's distinct
+pairs, from the diagonal of the same sums), so two tight events of one kind stay apart at a similarity
+a loosely written event needs to hold together. Only rows of a merged cluster change, as before.
 """
 
 from dataclasses import dataclass
@@ -26,7 +31,8 @@ class Item:
 
 
 def agglomerate(
-    items: list[Item], vectors: sp.csr_matrix, threshold: float, max_span_days: int, allow_fixed_merges: bool = False
+    items: list[Item], vectors: sp.csr_matrix, threshold: float, max_span_days: int, allow_fixed_merges: bool = False,
+    relative: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Constrained average-link over ``items``; returns (cluster label per item, cluster size in docs).
 
@@ -50,6 +56,16 @@ def agglomerate(
     alive = np.ones(k, dtype=bool)
     label = np.arange(k)
 
+    def within() -> np.ndarray:
+        # mean similarity of a cluster's distinct pairs (NaN for one document: no constraint)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(size > 1, (np.diag(gram) - size) / (size * (size - 1)), np.nan)
+
+    def cohesive(avg_row: np.ndarray, w_row: float, w: np.ndarray) -> np.ndarray:
+        # relative closeness: the pair's average link must reach `relative` x their mean cohesion
+        ref = np.nan_to_num(np.nanmean(np.vstack([np.full_like(w, w_row), w]), axis=0), nan=0.0)
+        return avg_row >= relative * ref
+
     def allowed_mask() -> np.ndarray:
         ok = np.outer(alive, alive)
         np.fill_diagonal(ok, False)
@@ -61,6 +77,11 @@ def agglomerate(
 
     avg = gram / np.outer(size, size)
     ok = allowed_mask()
+    if relative:
+        w = within()
+        for r in np.flatnonzero(size > 1):
+            ok[r, :] &= cohesive(avg[r, :], w[r], w)
+            ok[:, r] = ok[r, :]
     # Each row's best allowed partner, kept up to date after a merge (only rows whose best was one of
     # the merged pair are rescanned), instead of an argmax over the whole k x k matrix per merge:
     # O(k) per merge for what was O(k^2). Ties resolve as a flat argmax would (lowest row, then column).
@@ -89,6 +110,9 @@ def agglomerate(
         if not allow_fixed_merges and fixed[a]:
             row &= ~fixed
         row &= (np.maximum(last, last[a]) - np.minimum(first, first[a])) <= max_span_days
+        if relative:
+            w = within()
+            row &= cohesive(avg[a, :], w[a], w)
         ok[a, :] = row
         ok[:, a] = row
         masked[b, :] = masked[:, b] = -np.inf
