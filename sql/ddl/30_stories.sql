@@ -209,6 +209,20 @@ COMMENT ON VIEW stories.live_stories IS 'Every story id with the live story it c
 COMMENT ON COLUMN stories.live_stories.story_id IS 'A story id as written in stories.members or stories.merges.';
 COMMENT ON COLUMN stories.live_stories.live_story_id IS 'The story it counts as now (merged_into followed to a story that is not merged).';
 
+-- One definition of "the night touched this story", shared by the claims stage and the story reports.
+CREATE OR REPLACE VIEW stories.touched_stories AS
+SELECT DISTINCT t.ingest_date, coalesce(l.live_story_id, t.story_id) AS live_story_id
+FROM (
+    SELECT ingest_date, story_id FROM stories.members
+    UNION ALL SELECT ingest_date, story_id FROM stories.stories
+    UNION ALL SELECT ingest_date, into_story_id FROM stories.merges
+    UNION ALL SELECT ingest_date, from_story_id FROM stories.unmerges
+) AS t
+LEFT JOIN stories.live_stories AS l ON l.story_id = t.story_id;
+COMMENT ON VIEW stories.touched_stories IS 'Live stories each night touched: it added articles to them, or its story pass changed their membership (a snapshot of one of their fragments, a merge into them, a fragment that left them). Claims and story reports are recomputed for these.';
+COMMENT ON COLUMN stories.touched_stories.ingest_date IS 'The night (partition).';
+COMMENT ON COLUMN stories.touched_stories.live_story_id IS 'A live story the night touched (merges resolved).';
+
 CREATE OR REPLACE VIEW stories.copy_groups_current AS
 SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (PARTITION BY copy_group_id ORDER BY ingest_date DESC) AS rn FROM stories.copy_groups)

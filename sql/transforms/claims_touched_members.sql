@@ -1,7 +1,6 @@
 -- Members of every story the night touched, with story ids resolved to live stories (a fragment merged
 -- by the story pass counts as the story it went into). A story is touched when the night added articles
--- to it or changed its membership: the night wrote a stories.stories snapshot of one of its fragments
--- (merged, re-pointed or un-merged, or the live story's own row), or a fragment left it (stories.unmerges).
+-- to it or changed its membership (the view stories.touched_stories).
 -- Claims are recomputed for whole stories, because a new copy can create or settle agreements and
 -- conflicts with articles of earlier nights.
 WITH
@@ -11,19 +10,7 @@ members AS (
     LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
 ),
 touched AS (
-    SELECT story_id FROM members WHERE ingest_date = $partition
-    UNION
-    SELECT coalesce(l.live_story_id, s.story_id)
-    FROM stories.stories AS s LEFT JOIN stories.live_stories AS l ON l.story_id = s.story_id
-    WHERE s.ingest_date = $partition
-    UNION
-    SELECT coalesce(l.live_story_id, g.into_story_id)
-    FROM stories.merges AS g LEFT JOIN stories.live_stories AS l ON l.story_id = g.into_story_id
-    WHERE g.ingest_date = $partition
-    UNION
-    SELECT coalesce(l.live_story_id, u.from_story_id)
-    FROM stories.unmerges AS u LEFT JOIN stories.live_stories AS l ON l.story_id = u.from_story_id
-    WHERE u.ingest_date = $partition
+    SELECT live_story_id AS story_id FROM stories.touched_stories WHERE ingest_date = $partition
 )
 SELECT article_id, story_id, copy_group_id, ingest_date
 FROM members
