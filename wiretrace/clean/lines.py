@@ -92,20 +92,13 @@ def split_lines(text: str, markdown: bool) -> list[Line]:
         heading = False
         if markdown:
             plain, heading = strip_markdown_line(raw_line)
-        n = len(plain.split())
-        if n * 12 < len(plain) and _CJK.search(plain):
-            n = max(n, len(plain) // 2)  # scripts written without spaces (count_words)
+        n = count_words(plain)
         out.append(Line(no, start, raw_line, plain, heading, None, n,
                         line_hash(plain) if plain and n <= max_words else None))
     return out
 
 
 _CAPTION_MIN_SPACES = 9  # caption candidates: lines of 10+ words
-
-
-def split_documents(texts: list[str], markdown: list[bool]) -> list[list[Line]]:
-    """``split_lines`` over a batch of documents."""
-    return [split_lines(t, md) for t, md in zip(texts, markdown)]
 
 
 def pattern_text(text: str) -> str:

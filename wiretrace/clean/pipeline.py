@@ -12,7 +12,7 @@ import polars as pl
 from .frequency import OutletLineCounter, story_fingerprints
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
-from .lines import Line, LineEngine, removed_row, split_documents
+from .lines import Line, LineEngine, removed_row, split_lines
 from .markup import markdown_flags
 from .metadata import date_from_url, normalise_agency, parse_date
 from .patterns import MAX_PATTERN_WORDS, load_patterns
@@ -215,7 +215,7 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
     for i, md in zip(unknown, markdown_flags([rows[i]["raw_text"] for i in unknown])):
         texts[i] = (texts[i][0], md)
     order = sorted(texts)
-    split = split_documents([texts[i][0] for i in order], [texts[i][1] for i in order])
+    split = [split_lines(*texts[i]) for i in order]
     prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
     for i, lines in zip(order, split):
         ex = extracts.get(i)

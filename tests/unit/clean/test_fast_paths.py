@@ -12,7 +12,7 @@ from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
 from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
 from wiretrace.clean.language import detect_language_reference, detect_languages
-from wiretrace.clean.lines import Line, split_documents, split_lines
+from wiretrace.clean.lines import Line, split_lines
 from wiretrace.clean.markup import looks_like_markdown, markdown_flags
 from wiretrace.clean.patterns import load_patterns
 
@@ -108,10 +108,8 @@ def test_split_lines_precomputes_what_a_line_would_compute():
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*")) if p.suffix in (".txt", ".md")]
     texts += _ecb_texts(30) + ["市议会周二开会讨论学校的新预算和一座跨河大桥。\r\n\n  \x1c \n© 2024 Example"]
     for md in (False, True):
-        batch = split_documents(texts, [md] * len(texts))
-        for text, lines in zip(texts, batch):
-            assert lines == split_lines(text, md)
-            for ln in lines:
+        for text in texts:
+            for ln in split_lines(text, md):
                 fresh = Line(ln.no, ln.start, ln.raw, ln.text, ln.heading)
                 assert (fresh.words, fresh.key) == (ln.words, ln.key), ln.text
                 assert text[ln.start:ln.start + len(ln.raw)] == ln.raw
