@@ -143,6 +143,11 @@ FINGERPRINT_CHUNK_CHARS = 2_000_000  # bounds the numpy temporaries (~8 x 8 byte
 
 
 def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
+    """``story_fingerprints_of_texts`` of each document's lines joined by newlines."""
+    return story_fingerprints_of_texts(["\n".join(d) for d in docs])
+
+
+def story_fingerprints_of_texts(texts: list[str]) -> list[frozenset[int]]:
     """Sampled word-5-gram shingle hashes of each document's lines (its near-duplicate key).
 
     Columnar over the whole batch: tokens of all documents are hashed together, 5-gram hashes are a
@@ -150,14 +155,14 @@ def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
     on well-mixed bits (1 in ``SAMPLE_MOD``). A document of fewer than 5 tokens gets one hash of all
     its tokens; one whose 5-grams all miss the sample keeps its smallest. uint64 arithmetic wraps.
     """
-    out: list[frozenset[int]] = [frozenset()] * len(docs)
+    out: list[frozenset[int]] = [frozenset()] * len(texts)
     start = 0
-    while start < len(docs):
+    while start < len(texts):
         stop, size = start, 0
-        while stop < len(docs) and (stop == start or size < FINGERPRINT_CHUNK_CHARS):
-            size += sum(len(x) + 1 for x in docs[stop])
+        while stop < len(texts) and (stop == start or size < FINGERPRINT_CHUNK_CHARS):
+            size += len(texts[stop]) + 1
             stop += 1
-        _fingerprint_chunk(["\n".join(d) for d in docs[start:stop]], out, start)
+        _fingerprint_chunk(texts[start:stop], out, start)
         start = stop
     return out
 
@@ -260,50 +265,45 @@ class OutletLineCounter:
 
     def __init__(self, stored: pl.DataFrame | None):
         self._stored_df = stored.select(list(LINE_STATS_SCHEMA)) if stored is not None and stored.height else None
-        # one entry per (document, distinct line): flat columns, grouped lazily
-        self._occ: dict[str, list] = {"outlet": [], "line_hash": [], "story_key": [], "text": []}
+        # one row per (document, distinct line) of tonight: outlet, line_hash, story_key, text
+        self._occurrences: list[pl.DataFrame] = []
         self._joined: pl.DataFrame | None = None
-        self._counts: dict[tuple[str, str], int] | None = None
-        self._outlet_counts: dict[str, dict[str, int]] | None = None
 
-    def add_outlet(self, outlet: str, doc_ids: list[str], doc_lines: list[list[str]],
-                   fingerprints: list[frozenset[int]] | None = None,
-                   line_hashes: list[list[str | None]] | None = None) -> None:
-        """Register one outlet's documents of tonight (lines already markup-free).
-
-        ``fingerprints`` (``story_fingerprints`` of the same lines) and ``line_hashes`` (``line_hash``
-        per line, None for lines not tracked) may be passed when the caller has computed them.
-        """
-        self._joined = self._counts = self._outlet_counts = None
-        fps = fingerprints if fingerprints is not None else story_fingerprints(doc_lines)
-        clusters = story_clusters(fps)
-        founders: dict[int, int] = {}
-        for i, c in enumerate(clusters):
-            if c not in founders or doc_ids[i] < doc_ids[founders[c]]:
-                founders[c] = i
-        keys = {c: story_key(fps[i], doc_ids[i]) for c, i in founders.items()}
-        occ_hash, occ_key, occ_text = self._occ["line_hash"], self._occ["story_key"], self._occ["text"]
-        n_before = len(occ_hash)
-        for i, lines in enumerate(doc_lines):
-            key = keys[clusters[i]]
-            hashes = line_hashes[i] if line_hashes is not None else [
-                line_hash(t) if t and len(t.split()) <= MAX_LINE_WORDS else None for t in lines]
-            seen = set()
-            for text, h in zip(lines, hashes):
-                if h is None or h in seen:
-                    continue
-                seen.add(h)
-                occ_hash.append(h)
-                occ_key.append(key)
-                occ_text.append(text)
-        self._occ["outlet"].extend([outlet] * (len(occ_hash) - n_before))
+    def add_night(self, lines: pl.DataFrame, outlets: list[str], doc_ids: list[str],
+                  fingerprints: list[frozenset[int]]) -> None:
+        """Register tonight's documents: ``lines`` has doc (index into the lists), key (``line_hash``,
+        null for untracked lines) and text (markup-free), in document then line order; ``fingerprints``
+        are the documents' ``story_fingerprints``. Story clusters are formed per outlet."""
+        self._joined = None
+        by_outlet: dict[str, list[int]] = {}
+        for d, outlet in enumerate(outlets):
+            by_outlet.setdefault(outlet, []).append(d)
+        story_of_doc: list[str] = [""] * len(outlets)
+        for docs in by_outlet.values():
+            clusters = story_clusters([fingerprints[d] for d in docs])
+            founders: dict[int, int] = {}
+            for i, c in enumerate(clusters):
+                if c not in founders or doc_ids[docs[i]] < doc_ids[docs[founders[c]]]:
+                    founders[c] = i
+            keys = {c: story_key(fingerprints[docs[i]], doc_ids[docs[i]]) for c, i in founders.items()}
+            for i, c in enumerate(clusters):
+                story_of_doc[docs[i]] = keys[c]
+        doc = pl.col("doc")
+        self._occurrences.append(
+            lines.filter(pl.col("key").is_not_null())
+            .unique(subset=["doc", "key"], keep="first", maintain_order=True)
+            .select(outlet=doc.replace_strict(range(len(outlets)), outlets, return_dtype=pl.String),
+                    line_hash="key",
+                    story_key=doc.replace_strict(range(len(outlets)), story_of_doc, return_dtype=pl.String),
+                    text="text"))
 
     def _combined(self) -> pl.DataFrame:
         """Tonight's lines with their counts after adding tonight's new stories to the stored ones."""
         if self._joined is not None:
             return self._joined
-        occ = pl.DataFrame(self._occ, schema={"outlet": pl.String, "line_hash": pl.String,
-                                              "story_key": pl.String, "text": pl.String})
+        occ_schema = {"outlet": pl.String, "line_hash": pl.String, "story_key": pl.String, "text": pl.String}
+        occ = pl.concat([o.cast(occ_schema) for o in self._occurrences]) if self._occurrences else pl.DataFrame(
+            schema=occ_schema)
         tonight = occ.group_by("outlet", "line_hash", maintain_order=True).agg(
             pl.col("text").first().alias("tonight_text"),
             pl.col("story_key").unique().alias("tonight_keys"),
@@ -325,32 +325,9 @@ class OutletLineCounter:
         )
         return self._joined
 
-    def outlet_counts(self, outlet: str) -> dict[str, int]:
-        """line hash -> distinct stories (stored + tonight's new ones), for every line of the outlet
-        registered tonight: one dict per outlet, so the line rule does a plain lookup per line."""
-        if self._outlet_counts is None:
-            j = self._combined()
-            counts: dict[str, dict[str, int]] = {}
-            for o, h, n in zip(j["outlet"].to_list(), j["line_hash"].to_list(), j["n_stories"].to_list()):
-                per_outlet = counts.get(o)
-                if per_outlet is None:
-                    per_outlet = counts[o] = {}
-                per_outlet[h] = n
-            self._outlet_counts = counts
-        return self._outlet_counts.get(outlet, {})
-
-    def n_stories(self, outlet: str, h: str) -> int:
-        """Distinct stories (stored + tonight's new ones) the line occurs in (lines of tonight)."""
-        if self._counts is None:
-            j = self._combined()
-            self._counts = dict(zip(zip(j["outlet"].to_list(), j["line_hash"].to_list()), j["n_stories"].to_list()))
-        n = self._counts.get((outlet, h))
-        if n is not None:
-            return n
-        if self._stored_df is None:
-            return 0
-        row = self._stored_df.filter((pl.col("outlet") == outlet) & (pl.col("line_hash") == h))
-        return int(row["n_stories"][0]) if row.height else 0
+    def line_counts(self) -> pl.DataFrame:
+        """outlet, line_hash, n_stories (stored + tonight's new stories) for every line registered tonight."""
+        return self._combined().select("outlet", "line_hash", "n_stories")
 
     def merged(self, as_of: date, keep_below_days: int, min_stories: int) -> pl.DataFrame:
         """Stored stats updated with tonight; rare lines not seen for ``keep_below_days`` are dropped."""

@@ -1,4 +1,6 @@
-"""The line engine: decides, for one document, which lines are body and which are boilerplate/metadata.
+"""The line engine: decides, for each document of a night, which lines are body and which are
+boilerplate/metadata. It reads the night's lines as parallel lists (``NightLines``, built by night.py
+with the per-line features precomputed) and writes one status per line.
 
 Used for text and markdown documents (lines of the raw text) and as the second pass over
 trafilatura's output for HTML (lines of the extracted text). Rules, in order:
@@ -10,14 +12,15 @@ trafilatura's output for HTML (lines of the extracted text). Rules, in order:
 4. head     — before the first sentence-like paragraph: date lines, byline, section, title, dek are
               lifted; other short non-sentence lines are edge furniture ('position_edge');
 5. tail     — only through patterns ('Related' blocks, footers): a generic shape rule at the tail was
-              measured net-negative (see _tail, kept for callers that opt in with tail_shape=True);
+              measured net-negative on AEB (4 leaked lines removed for 22 article lines);
 6. caption  — a paragraph that repeats another paragraph of the body with a credit appended (the
-              repeated body sentence stays); exact repeats of a paragraph go as 'duplicate';
+              repeated body sentence stays); plain repeats stay (recipes and lists repeat lines);
 7. subheadings — short non-sentence lines left between body paragraphs stay in the body (claims need
               offsets into it) and are also listed in ``subheadings``.
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -58,21 +61,12 @@ class Line:
     status: tuple | None = None  # (reason_code, rule, lifted_as) once removed
     words: int = -1    # word count of ``text`` (computed with ``key`` unless given)
     key: str | None = None  # frequency.line_hash of ``text`` if the line is short enough to be tracked
-    keyword_hit: bool | None = None  # PatternSet.keyword_hits of ``text`` (None: not computed)
 
     def __post_init__(self):
         if self.words < 0:
             self.words = count_words(self.text)
             if self.key is None and self.text and self.words <= MAX_LINE_WORDS:
                 self.key = line_hash(self.text)
-
-
-@dataclass
-class LineResult:
-    body_lines: list[Line]
-    removed: list[Line]
-    meta: dict = field(default_factory=dict)
-    subheadings: list[str] = field(default_factory=list)
 
 
 def split_lines(text: str, markdown: bool) -> list[Line]:
@@ -108,21 +102,6 @@ def pattern_text(text: str) -> str:
     return text
 
 
-def is_sentence_like(line: Line) -> bool:
-    """Prose: ends like a sentence and has a few words, or is long whatever its ending."""
-    if line.heading:
-        return False
-    w = line.words
-    return w >= 25 or (w >= 4 and bool(_TERMINAL.search(line.text)))
-
-
-def _is_short_furniture(line: Line, max_words: int = 6) -> bool:
-    """Menu item, section label or teaser headline: a short line, or an unpunctuated list item."""
-    if is_sentence_like(line) or _TERMINAL.search(line.text):
-        return False
-    return line.words <= max_words or (bool(_LIST_ITEM.match(line.text)) and line.words <= 25)
-
-
 def _tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())  # quotes and dashes are not word characters: no need to fold them
 
@@ -149,17 +128,57 @@ def _clean_value(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip(" ,;:-–—|•")
 
 
+@dataclass
+class NightLines:
+    """A night's non-blank lines as parallel lists, one entry per line (a "row"). A document's rows
+    are contiguous: ``doc_start[d]:doc_start[d + 1]``. Built by ``night.night_lines``; the rules
+    below read these lists and write ``status`` (no per-line objects: a night holds ~20 lines per
+    article, and an object per line cost more than the rules)."""
+    doc_start: list[int]
+    no: list[int]             # 1-based line number in the source text
+    start: list[int | None]   # char offset in raw_text (None for an extractor's output)
+    raw: list[str]            # the line as it appears in the source
+    text: list[str]           # markup-free, trimmed ('' when only markup)
+    heading: list[bool]
+    words: list[int]
+    key: list[str | None]     # frequency.line_hash when tracked
+    sentence: list[bool]      # is_sentence_like
+    terminal: list[bool]      # ends like a sentence (_TERMINAL)
+    candidate: list[bool]     # False: no pattern can match the line (night.with_rule_features)
+    caption_maybe: list[bool]  # False: the line is neither a caption nor a captioned sentence (ditto)
+    n_stories: list[int | None]  # distinct stories of the outlet the line occurs in (None: not tracked)
+    first_sentence: list[int]  # per document: row of the first sentence-like line (doc end if none)
+    last_sentence: list[int]   # per document: row of the last one (-1 if none)
+    candidate_rows: list[int]  # rows with candidate True, ascending
+    found: dict[int, frozenset[str]]  # candidate row -> the pattern keywords (``needs``) it holds
+    status: list[tuple | None] = field(default_factory=list)  # (reason_code, rule, lifted_as) once removed
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = [None] * len(self.text)
+
+
+@dataclass
+class DocLines:
+    """One document's verdict: body rows (in order) and removed rows, lifted metadata, subheadings."""
+    body_rows: list[int]
+    removed_rows: list[int]
+    meta: dict
+    subheadings: list[str]
+
+
+_MARKUP = ("markup", "empty after markup removal", None)
+
+
 class LineEngine:
-    def __init__(self, patterns: PatternSet, min_stories: int = 3, tail_shape: bool = False):
+    def __init__(self, patterns: PatternSet, min_stories: int = 3):
         self.patterns = patterns
         self.min_stories = min_stories
-        self.tail_shape = tail_shape
 
     # ------------------------------------------------------------------ entry point
-    def run(self, lines: list[Line], *, outlet: str | None = None, counter=None,
-            known_title: str | None = None, shape_rules: bool = True,
-            known_urls: tuple[str | None, ...] = ()) -> LineResult:
-        """Classify one document's lines.
+    def run_doc(self, L: NightLines, d: int, *, outlet: str = "", known_title: str | None = None, shape_rules: bool = True,
+                known_urls: tuple[str | None, ...] = ()) -> DocLines:
+        """Classify document ``d``'s rows (writes ``L.status``).
 
         shape_rules: the head block's shape rules (one-to-four word labels lifted as section, short
         unpunctuated lines removed as edge furniture). For raw text dumps, where menus and labels
@@ -168,67 +187,91 @@ class LineEngine:
         turns them off (patterns, frequency, captions and the title/date/dek lifts still run).
         known_urls: the document's own URLs (source, canonical): a line that is only one of them is
         the page's address printed by its template (print views), lifted as canonical_url.
-        """
-        meta: dict = {}
-        for ln in lines:
-            if not ln.text:
-                ln.status = ("markup", "empty after markup removal", None)
-        live = [ln for ln in lines if ln.status is None]
-        first_sentence = next((i for i, ln in enumerate(live) if is_sentence_like(ln)), len(live))
-        last_sentence = max((i for i, ln in enumerate(live) if is_sentence_like(ln)), default=-1)
 
-        self._patterns(live, first_sentence, last_sentence, meta)
-        if known_urls:
-            self._own_url(live, known_urls, meta)
-        if counter is not None and outlet is not None:
-            self._frequency(live, outlet, counter)
-        self._captions(live)  # before the head rules: a caption under the title is not a dek
-        self._head(live, meta, known_title, shape_rules)
-        if self.tail_shape:
-            self._tail(live)
-        # By default no generic tail-shape rule: on AEB extractor dumps it removed 4 leaked lines but 22 article
-        # lines (ticket prices, agency tags, contact lines the annotators count as article).
-        body = [ln for ln in lines if ln.status is None]
-        removed = [ln for ln in lines if ln.status is not None]
-        subheadings = self._subheadings(body)
-        self._dateline(body, meta)
-        return LineResult(body, removed, meta, subheadings)
+        No generic tail-shape rule: on AEB extractor dumps one removed 4 leaked lines but 22 article
+        lines (ticket prices, agency tags, contact lines the annotators count as article).
+        """
+        s, e = L.doc_start[d], L.doc_start[d + 1]
+        text, status = L.text, L.status
+        meta: dict = {}
+        live = [k for k in range(s, e) if text[k]]
+        if len(live) < e - s:
+            for k in range(s, e):
+                if not text[k]:
+                    status[k] = _MARKUP
+        self._patterns(L, d, meta)
+        if any(known_urls):
+            self._own_url(L, live, known_urls, meta)
+        self._frequency(L, live, outlet)
+        self._captions(L, live)  # before the head rules: a caption under the title is not a dek
+        self._head(L, live, meta, known_title, shape_rules)
+        body = [k for k in range(s, e) if status[k] is None]
+        removed = [k for k in range(s, e) if status[k] is not None]
+        subheadings = self._subheadings(L, body)
+        self._dateline(L, body, meta)
+        return DocLines(body, removed, meta, subheadings)
 
     # ------------------------------------------------------------------ rules
-    def _lift(self, ln: Line, rule: str, field_name: str, value, meta: dict) -> None:
-        ln.status = ("metadata_lifted", rule, field_name)
+    @staticmethod
+    def _lift(L: NightLines, k: int, rule: str, field_name: str, value, meta: dict) -> None:
+        L.status[k] = ("metadata_lifted", rule, field_name)
         if value not in (None, "") and field_name not in meta:
             meta[field_name] = value
 
-    def _patterns(self, live: list[Line], first_sentence: int, last_sentence: int, meta: dict) -> None:
+    @staticmethod
+    def _is_short_furniture(L: NightLines, k: int, max_words: int = 6) -> bool:
+        """Menu item, section label or teaser headline: a short line, or an unpunctuated list item."""
+        if L.sentence[k] or L.terminal[k]:
+            return False
+        return L.words[k] <= max_words or (bool(_LIST_ITEM.match(L.text[k])) and L.words[k] <= 25)
+
+    def _patterns(self, L: NightLines, d: int, meta: dict) -> None:
+        """The pattern list, tried only on candidate rows; a hit that opens a block ('Related
+        Articles') also takes the short link lines after it, up to the next prose line."""
+        s, e = L.doc_start[d], L.doc_start[d + 1]
+        cands = L.candidate_rows
+        ci = bisect_left(cands, s)
+        first_sentence, last_sentence = L.first_sentence[d], L.last_sentence[d]
+        text, status = L.text, L.status
         block_open = None
-        for i, ln in enumerate(live):
-            if ln.status is not None:
+        k = s
+        while True:
+            if block_open is None:  # nothing can happen before the next candidate
+                while ci < len(cands) and cands[ci] < k:
+                    ci += 1
+                if ci == len(cands) or cands[ci] >= e:
+                    return
+                k = cands[ci]
+            if k >= e:
+                return
+            if status[k] is not None:
+                k += 1
                 continue
-            text = pattern_text(ln.text)
-            hit = self.patterns.match(text, ln.words if text is ln.text else None, ln.keyword_hit)
-            if hit is not None:
-                p, m = hit
-                in_head = i < first_sentence
-                in_edge = in_head or i > last_sentence
-                if (p.where == "head" and not in_head) or (p.where == "edge" and not in_edge):
-                    hit = None
+            hit = None
+            if L.candidate[k]:
+                line = pattern_text(text[k])
+                hit = self.patterns.match(line, L.words[k] if line is text[k] else None, found=L.found[k])
+                if hit is not None:
+                    where = hit[0].where
+                    in_head = k < first_sentence
+                    if (where == "head" and not in_head) or (where == "edge" and not (in_head or k > last_sentence)):
+                        hit = None
             if hit is None:
-                # link lines under a 'Related'/'Don't miss' heading go with it, up to the next prose
-                if block_open is not None and _is_short_furniture(ln, max_words=20):
-                    ln.status = ("pattern", f"block:{block_open}", None)
-                    continue
-                block_open = None
+                if block_open is not None and self._is_short_furniture(L, k, max_words=20):
+                    status[k] = ("pattern", f"block:{block_open}", None)
+                else:
+                    block_open = None
+                k += 1
                 continue
             p, m = hit
             block_open = p.id if p.opens_block else None
             if p.lift:
                 value = m.groupdict().get("value") if "value" in p.regex.groupindex else m.string
                 if p.lift == "canonical_url" and not value:
-                    value = self._url_after(live, i)
+                    value = self._url_after(L, k, e)
                 if p.lift == "wire_credit":
                     value = normalise_agency(value) or _clean_value(value or "")
-                    if re.match(r"(?i)^by\s", ln.text) and i < first_sentence:
+                    if re.match(r"(?i)^by\s", text[k]) and k < first_sentence:
                         meta.setdefault("byline", value)
                 elif p.lift == "byline":
                     value = _clean_value(value or "")
@@ -237,123 +280,116 @@ class LineEngine:
                         meta.setdefault("wire_credit", agency)
                 elif value:
                     value = _clean_value(value)
-                self._lift(ln, f"pattern:{p.id}", p.lift, value, meta)
+                self._lift(L, k, f"pattern:{p.id}", p.lift, value, meta)
             else:
-                ln.status = ("pattern", f"pattern:{p.id}", None)
+                status[k] = ("pattern", f"pattern:{p.id}", None)
+            k += 1
 
-    def _own_url(self, live: list[Line], known_urls: tuple[str | None, ...], meta: dict) -> None:
-        own = {_url_key(u) for u in known_urls if u}
-        for ln in live:
-            if ln.status is None and ln.words == 1:
-                m = _URL_LINE.match(ln.text)
-                if m and _url_key(m.group(1)) in own:
-                    self._lift(ln, "page_url_line", "canonical_url", m.group(1), meta)
-
-    def _url_after(self, live: list[Line], i: int) -> str | None:
+    @staticmethod
+    def _url_after(L: NightLines, k: int, e: int) -> str | None:
         """'Original url:' with the URL on the next line: lift that line too."""
-        if i + 1 < len(live):
-            nxt = live[i + 1]
-            m = _URL_LINE.match(nxt.text)
-            if m and nxt.status is None:
-                nxt.status = ("metadata_lifted", "pattern:original_url(next line)", "canonical_url")
+        nxt = next((j for j in range(k + 1, e) if L.text[j]), None)
+        if nxt is not None:
+            m = _URL_LINE.match(L.text[nxt])
+            if m and L.status[nxt] is None:
+                L.status[nxt] = ("metadata_lifted", "pattern:original_url(next line)", "canonical_url")
                 return m.group(1)
         return None
 
-    def _frequency(self, live: list[Line], outlet: str, counter) -> None:
-        counts = counter.outlet_counts(outlet)
-        for ln in live:
-            if ln.status is not None or ln.words > MAX_LINE_WORDS:
-                continue
-            if ln.key is None:
-                continue
-            n = counts.get(ln.key)
-            if n is None:  # a line not registered with the counter tonight: stored stats only
-                n = counter.n_stories(outlet, ln.key)
-            if n >= self.min_stories:
-                ln.status = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
+    def _own_url(self, L: NightLines, live: list[int], known_urls: tuple[str | None, ...], meta: dict) -> None:
+        own = {_url_key(u) for u in known_urls if u}
+        for k in live:
+            if L.words[k] == 1 and L.status[k] is None:
+                m = _URL_LINE.match(L.text[k])
+                if m and _url_key(m.group(1)) in own:
+                    self._lift(L, k, "page_url_line", "canonical_url", m.group(1), meta)
 
-    def _head(self, live: list[Line], meta: dict, known_title: str | None, shape_rules: bool = True) -> None:
+    def _frequency(self, L: NightLines, live: list[int], outlet: str) -> None:
+        """Lines recurring in ``min_stories`` distinct stories of the outlet (``L.n_stories``)."""
+        n_stories, status, floor = L.n_stories, L.status, self.min_stories
+        for k in live:
+            n = n_stories[k]
+            if n is not None and n >= floor and status[k] is None:
+                status[k] = ("frequency", f"seen in {n} distinct stories of outlet {outlet}", None)
+
+    def _head(self, L: NightLines, live: list[int], meta: dict, known_title: str | None,
+              shape_rules: bool = True) -> None:
         """Lift metadata from the head block (lines before the first prose paragraph)."""
+        status, sentence = L.status, L.sentence
         head = []
-        for ln in live:
-            if is_sentence_like(ln) and ln.status is None:
+        for k in live:
+            if sentence[k] and status[k] is None:
                 break
-            head.append(ln)
+            head.append(k)
         title_idx = None
         title_norm = " ".join(_tokens(known_title)) if known_title else None
-        for idx, ln in enumerate(head):
-            if ln.status is not None:
+        for idx, k in enumerate(head):
+            if status[k] is not None:
                 continue
-            text = _LIST_ITEM.sub("", ln.text) if _LIST_ITEM.match(ln.text) else ln.text
+            line = L.text[k]
+            text = _LIST_ITEM.sub("", line) if _LIST_ITEM.match(line) else line
             d = date_line_value(text)
             if d is not None:
-                self._lift(ln, "head:date_line", "published_date", d, meta)
+                self._lift(L, k, "head:date_line", "published_date", d, meta)
                 continue
             if title_idx is None:
                 if title_norm is not None:
                     toks = " ".join(_tokens(text))
                     if toks and (toks == title_norm or fuzz.ratio(toks, title_norm) >= 90):
-                        self._lift(ln, "head:matches_metadata_title", "title", text, meta)
+                        self._lift(L, k, "head:matches_metadata_title", "title", text, meta)
                         title_idx = idx
                         continue
-                elif "title" not in meta and (ln.heading or (3 <= len(text.split()) <= 30 and not _LIST_ITEM.match(ln.text)
-                                                          and not _TITLE_END.search(text) and not text[0].islower())):
-                    self._lift(ln, "head:first_heading" if ln.heading else "head:first_title_line", "title",
+                elif "title" not in meta and (L.heading[k] or (3 <= len(text.split()) <= 30 and not _LIST_ITEM.match(line)
+                                                             and not _TITLE_END.search(text) and not text[0].islower())):
+                    self._lift(L, k, "head:first_heading" if L.heading[k] else "head:first_title_line", "title",
                                text, meta)
                     title_idx = idx
                     continue
             if (title_idx is not None and idx == title_idx + 1 and "dek" not in meta
-                    and 6 <= len(text.split()) <= 60 and not ln.heading):
-                self._lift(ln, "head:line_after_title", "dek", text, meta)
+                    and 6 <= len(text.split()) <= 60 and not L.heading[k]):
+                self._lift(L, k, "head:line_after_title", "dek", text, meta)
                 continue
             if not shape_rules:
                 continue
             if len(text.split()) <= 4 and "section" not in meta and not re.search(r"\d", text):
                 # a one-to-four word label above the title or in the head's bullet list
-                self._lift(ln, "head:short_label", "section", text, meta)
+                self._lift(L, k, "head:short_label", "section", text, meta)
                 continue
-            if _is_short_furniture(ln):
-                ln.status = ("position_edge", "head block: short line without sentence punctuation", None)
+            if self._is_short_furniture(L, k):
+                status[k] = ("position_edge", "head block: short line without sentence punctuation", None)
 
-    def _tail(self, live: list[Line]) -> None:
-        """Walk back from the end: short unpunctuated lines after the last prose paragraph go.
-
-        List items are left alone here (articles end with product lists, results, links the reader
-        needs); teaser lists are caught under a 'Related'/'More' heading by the pattern rules instead.
-        """
-        for ln in reversed(live):
-            if ln.status is not None:
-                continue
-            if _is_short_furniture(ln) and not _LIST_ITEM.match(ln.text) and not _URL_LINE.match(ln.text):
-                ln.status = ("position_edge", "tail block: short line without sentence punctuation", None)
-            else:
-                break
-
-    def _captions(self, live: list[Line]) -> None:
+    @staticmethod
+    def _captions(L: NightLines, live: list[int]) -> None:
         """Photo captions: a paragraph that repeats another body paragraph with a credit appended.
 
         The repeated paragraph must be a real sentence (>= 10 tokens), the appended part short and
         credit-like (bold markup, a slash/pipe, parentheses or a credit word); the caption goes, the
         body sentence stays. Plain repeats are left alone (recipes and lists repeat lines legitimately).
         """
-        body = [ln for ln in live if ln.status is None]
+        text, status = L.text, L.status
         # A caption and the paragraph it repeats share their first 6 tokens, hence their first 6 word
-        # characters: only lines sharing that cheap key with another line are tokenised.
+        # characters: only lines sharing that cheap key with another line are tokenised
+        # (``caption_maybe`` marks the lines that can share it).
         groups: dict[str, list[int]] = {}
-        for k, ln in enumerate(body):
-            if ln.text.count(" ") >= _CAPTION_MIN_SPACES:
-                groups.setdefault(_word_prefix(ln.text), []).append(k)
-        toks: list[list[str]] = [[] for _ in body]
-        shared = [k for g in groups.values() if len(g) > 1 for k in g]
+        for k in live:
+            if L.caption_maybe[k] and status[k] is None and text[k].count(" ") >= _CAPTION_MIN_SPACES:
+                groups.setdefault(_word_prefix(text[k]), []).append(k)
+        shared = sorted(k for g in groups.values() if len(g) > 1 for k in g)
         if not shared:
             return
+        # then by the first 6 tokens (of the line's start when that holds 7 tokens: the 6 are whole)
+        by_six: dict[tuple, list[int]] = {}
         for k in shared:
-            toks[k] = _tokens(body[k].text)
+            start = _tokens(text[k][:120])
+            by_six.setdefault(tuple((start if len(start) > 6 else _tokens(text[k]))[:6]), []).append(k)
+        paired = sorted(k for g in by_six.values() if len(g) > 1 for k in g)
+        toks = {k: _tokens(text[k]) for k in paired}
         by_prefix: dict[tuple, list[int]] = {}
-        for i, t in enumerate(toks):
-            if len(t) >= 10:
-                by_prefix.setdefault(tuple(t[:6]), []).append(i)
-        for i, t in enumerate(toks):
+        for k in paired:
+            if len(toks[k]) >= 10:
+                by_prefix.setdefault(tuple(toks[k][:6]), []).append(k)
+        for i in paired:
+            t = toks[i]
             if len(t) < 11:
                 continue
             for j in by_prefix.get(tuple(t[:6]), ()):
@@ -361,25 +397,27 @@ class LineEngine:
                 if j == i or n >= len(t) or len(t) - n > 25:
                     continue
                 same = t[:n] == toks[j] or (n >= 12 and fuzz.ratio(" ".join(t[:n]), " ".join(toks[j])) >= 95)
-                if same and _CREDIT_TAIL.search(body[i].raw):
-                    body[i].status = ("caption", f"repeats line {body[j].no} with {len(t) - n} extra words (credit)", None)
+                if same and _CREDIT_TAIL.search(L.raw[i]):
+                    status[i] = ("caption", f"repeats line {L.no[j]} with {len(t) - n} extra words (credit)", None)
                     break
 
-    def _subheadings(self, body: list[Line]) -> list[str]:
+    @staticmethod
+    def _subheadings(L: NightLines, body: list[int]) -> list[str]:
         """Headings, and short unpunctuated lines that sit between prose paragraphs."""
         subs = []
-        for k, ln in enumerate(body):
-            if ln.heading:
-                subs.append(ln.text)
-            elif (0 < k < len(body) - 1 and ln.words <= 10 and not _TERMINAL.search(ln.text)
-                  and is_sentence_like(body[k + 1])):
-                subs.append(ln.text)
+        last = len(body) - 1
+        for i, k in enumerate(body):
+            if L.heading[k]:
+                subs.append(L.text[k])
+            elif 0 < i < last and L.words[k] <= 10 and not L.terminal[k] and L.sentence[body[i + 1]]:
+                subs.append(L.text[k])
         return subs
 
-    def _dateline(self, body: list[Line], meta: dict) -> None:
+    @staticmethod
+    def _dateline(L: NightLines, body: list[int], meta: dict) -> None:
         if not body:
             return
-        found = split_dateline(body[0].text)
+        found = split_dateline(L.text[body[0]])
         if found:
             place, agency = found
             meta.setdefault("dateline", place)
@@ -387,9 +425,9 @@ class LineEngine:
                 meta.setdefault("wire_credit", normalise_agency(agency))
 
 
-def removed_row(ln: Line) -> dict:
-    reason, rule, lifted_as = ln.status
-    return {"line_no": ln.no, "char_start": ln.start, "text": ln.raw.strip(), "reason_code": reason,
+def removed_row(L: NightLines, k: int) -> dict:
+    reason, rule, lifted_as = L.status[k]
+    return {"line_no": L.no[k], "char_start": L.start[k], "text": L.raw[k].strip(), "reason_code": reason,
             "rule": rule, "lifted_as": lifted_as}
 
 

@@ -3,11 +3,12 @@
 import re
 import re._constants as sre  # the parser's opcodes: first characters of a pattern
 import re._parser as sre_parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import polars as pl
+import regex
 import yaml
 
 MAX_PATTERN_WORDS = 40
@@ -25,13 +26,37 @@ class Pattern:
 
 
 @dataclass(frozen=True)
-class PatternSet:
+class PatternSet:  # built once per pattern file (load_patterns is cached)
     patterns: tuple[Pattern, ...]
     combined: re.Pattern        # all patterns in one alternation (for callers that only ask "any?")
     anchored: re.Pattern | None  # the patterns without ``needs`` in one alternation: one pass per line
     by_first_char: dict[str, re.Pattern | None]  # ASCII first character -> alternation of the anchored
                                                  # patterns that can start with it (None: none can)
     keywords: tuple[str, ...]   # every ``needs`` substring, deduplicated
+    # ``anchored`` for the regex module, whose partial matching answers "could a line starting with this
+    # text match" (syntax and IGNORECASE agree with ``re`` on printable ASCII, all it is asked about)
+    anchored_partial: regex.Pattern | None = None
+    # prefix -> whether an anchored pattern can match a line starting with it (feasible_prefixes)
+    _prefix_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def feasible_prefixes(self, prefixes: list[str]) -> set[str]:
+        """The prefixes (a line's first few characters, printable ASCII) that some anchored pattern can
+        match a line starting with: ``regex``'s partial matching answers "could this text be the
+        start of a match". A line whose prefix is not in the set cannot match ``anchored``, so the
+        night's lines are tested once per distinct prefix instead of once per line. Callers send a
+        line that is shorter than the prefix length as itself (a partial match includes a full one).
+        """
+        if self.anchored_partial is None:
+            return set()
+        cache, partial = self._prefix_cache, self.anchored_partial
+        out = set()
+        for p in prefixes:
+            ok = cache.get(p)
+            if ok is None:
+                ok = cache[p] = partial.match(p, partial=True) is not None
+            if ok:
+                out.add(p)
+        return out
 
     def keyword_hits(self, lines: list[str]) -> list[bool]:
         """Whether each line holds one of the ``needs`` substrings: one vectorised Aho-Corasick pass
@@ -50,18 +75,30 @@ class PatternSet:
         return rx is not None and rx.match(line) is not None
 
     def match(self, line: str, words: int | None = None,
-              keyword_hit: bool | None = None) -> tuple[Pattern, re.Match] | None:
+              keyword_hit: bool | None = None,
+              found: frozenset[str] | None = None) -> tuple[Pattern, re.Match] | None:
         """The first pattern (file order) matching the whole-line text, with its match.
 
         Patterns that scan the line (``.{0,120}\\b…``) are costly in ``re``; they declare ``needs``
         and are only tried when one of those substrings is in the lowercased line. The other
         patterns are anchored on a literal start and are tried together as one alternation.
-        ``words``: the line's word count, ``keyword_hit``: ``keyword_hits`` of the line, if known.
+        ``words``: the line's word count, ``keyword_hit``: ``keyword_hits`` of the line, if known;
+        ``found``: the ``needs`` substrings the lowercased line holds (``keywords_found``), if known.
         """
         if (words if words is not None else len(line.split())) > MAX_PATTERN_WORDS:
             return None
-        low = line.lower()
         any_anchored = self.anchored_match(line)
+        if found is not None:
+            if not (any_anchored or found):
+                return None
+            for p in self.patterns:  # file order decides between patterns that both match
+                if (found.isdisjoint(p.needs) if p.needs else not any_anchored):
+                    continue
+                m = p.regex.search(line)
+                if m:
+                    return p, m
+            return None
+        low = line.lower()
         if not any_anchored:
             if keyword_hit is None:
                 keyword_hit = any(k in low for k in self.keywords)
@@ -77,6 +114,12 @@ class PatternSet:
             if m:
                 return p, m
         return None
+
+    def keywords_found(self, lines: pl.Series) -> pl.Series:
+        """The ``needs`` substrings each line holds, lowercased (one overlapping Aho-Corasick pass)."""
+        if not self.keywords:
+            return pl.Series([[]] * len(lines), dtype=pl.List(pl.String))
+        return lines.str.to_lowercase().str.extract_many(list(self.keywords), overlapping=True)
 
     def match_ungated(self, line: str) -> tuple[Pattern, re.Match] | None:
         """``match`` without the ``needs`` gate (the reference the gate must agree with)."""
@@ -121,7 +164,8 @@ def load_patterns(path: str | None = None) -> PatternSet:
     plain = [p for p in pats if not p.needs]
     anchored = _alternation(plain)
     keywords = tuple(dict.fromkeys(k for p in pats for k in p.needs))
-    return PatternSet(tuple(pats), combined, anchored, _dispatch_table(plain), keywords)
+    partial = regex.compile(anchored.pattern, regex.IGNORECASE) if anchored is not None else None
+    return PatternSet(tuple(pats), combined, anchored, _dispatch_table(plain), keywords, partial)
 
 
 def _alternation(pats: list[Pattern]) -> re.Pattern | None:

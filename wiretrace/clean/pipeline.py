@@ -9,13 +9,14 @@ import multiprocessing as mp
 
 import polars as pl
 
-from .frequency import OutletLineCounter, story_fingerprints
+from .frequency import OutletLineCounter, story_fingerprints_of_texts
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
-from .lines import Line, LineEngine, removed_row, split_lines
+from .lines import LineEngine, removed_row
 from .markup import markdown_flags
+from .night import night_lines, split_night, with_rule_features
 from .metadata import date_from_url, normalise_agency, parse_date
-from .patterns import MAX_PATTERN_WORDS, load_patterns
+from .patterns import load_patterns
 
 MIN_STORIES = 3              # distinct stories of one outlet before a recurring line is boilerplate
 RARE_LINE_RETENTION_DAYS = 60
@@ -215,42 +216,31 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
     for i, md in zip(unknown, markdown_flags([rows[i]["raw_text"] for i in unknown])):
         texts[i] = (texts[i][0], md)
     order = sorted(texts)
-    split = [split_lines(*texts[i]) for i in order]
-    prepared: dict[int, tuple[list[Line], HtmlExtract | None]] = {}
-    for i, lines in zip(order, split):
-        ex = extracts.get(i)
-        if ex is not None:
-            for ln in lines:
-                ln.start = None  # offsets into trafilatura's output, not into the HTML
-        prepared[i] = (lines, ex)
-
-    short = [ln for i in order for ln in prepared[i][0] if ln.words <= MAX_PATTERN_WORDS]
-    for ln, hit in zip(short, patterns.keyword_hits([ln.text for ln in short])):
-        ln.keyword_hit = hit
+    # the night's lines and their rule features, columnar (night.py); ``doc`` indexes ``order``
+    lines = with_rule_features(split_night([texts[i][0] for i in order], [texts[i][1] for i in order]), patterns)
+    outlets = [rows[i]["outlet"] or "" for i in order]
+    lines = lines.with_columns(outlet=pl.col("doc").replace_strict(range(len(order)), outlets, return_dtype=pl.String))
 
     # per-outlet line frequency over distinct stories (tonight + stored nights)
+    doc_texts = [""] * len(order)
+    joined = lines.group_by("doc", maintain_order=True).agg(pl.col("text").str.join("\n"))
+    for d, t in zip(joined["doc"].to_list(), joined["text"].to_list()):
+        doc_texts[d] = t
     counter = OutletLineCounter(line_stats)
-    line_texts = {i: [ln.text for ln in prepared[i][0]] for i in order}
-    fingerprints = dict(zip(order, story_fingerprints([line_texts[i] for i in order])))
-    by_outlet: dict[str, list[int]] = {}
-    for i in order:
-        by_outlet.setdefault(rows[i]["outlet"] or "", []).append(i)
-    for outlet, idxs in by_outlet.items():
-        counter.add_outlet(outlet, [rows[i]["document_id"] for i in idxs], [line_texts[i] for i in idxs],
-                           fingerprints=[fingerprints[i] for i in idxs],
-                           line_hashes=[[ln.key for ln in prepared[i][0]] for i in idxs])
+    counter.add_night(lines.select("doc", "key", "text"), outlets, [rows[i]["document_id"] for i in order],
+                      story_fingerprints_of_texts(doc_texts))
+    night = night_lines(lines, len(order), [extracts.get(i) is not None for i in order], counter.line_counts())
 
     articles, removed = [], []
     extractor_rule = None
-    for i in order:
+    for d, i in enumerate(order):
         r = rows[i]
-        lines, ex = prepared[i]
-        known_title = ex.title if ex else None
-        res = engine.run(lines, outlet=r["outlet"] or "", counter=counter, known_title=known_title,
-                         shape_rules=ex is None, known_urls=(r.get("source_url"), ex.url if ex else None))
+        ex = extracts.get(i)
+        res = engine.run_doc(night, d, outlet=outlets[d], known_title=ex.title if ex else None,
+                             shape_rules=ex is None, known_urls=(r.get("source_url"), ex.url if ex else None))
         doc_id = r["document_id"]
-        for ln in res.removed:
-            removed.append({"article_id": doc_id, **removed_row(ln)})
+        for k in res.removed_rows:
+            removed.append({"article_id": doc_id, **removed_row(night, k)})
         if ex is not None:
             if extractor_rule is None:
                 extractor_rule = "trafilatura " + " ".join(
@@ -259,10 +249,10 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
                             "text": "<page markup, navigation and chrome>", "reason_code": "html_extractor",
                             "rule": extractor_rule + f": kept {len(ex.text)} of {len(r['raw_text'])} chars",
                             "lifted_as": None})
-        body = "\n\n".join(ln.text for ln in res.body_lines)
+        body = "\n\n".join([night.text[k] for k in res.body_rows])
         if not body.strip():
             failures.append({"document_id": doc_id, "outlet": r["outlet"],
-                             "reason": f"no body text left after cleaning ({len(res.removed)} lines removed)"})
+                             "reason": f"no body text left after cleaning ({len(res.removed_rows)} lines removed)"})
             continue
         articles.append(_article_row(r, res, ex, body))
     for art, (lang, conf) in zip(articles, detect_languages([a["body"] for a in articles])):

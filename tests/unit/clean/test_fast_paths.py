@@ -12,8 +12,9 @@ from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
 from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
 from wiretrace.clean.language import detect_language_reference, detect_languages
-from wiretrace.clean.lines import Line, split_lines
+from wiretrace.clean.lines import Line, _word_prefix, pattern_text, split_lines
 from wiretrace.clean.markup import looks_like_markdown, markdown_flags
+from wiretrace.clean.night import split_night, with_rule_features
 from wiretrace.clean.patterns import load_patterns
 
 SEEDS = SHARED / "seeds"
@@ -192,3 +193,71 @@ def test_line_with_the_page_own_url_is_lifted(line, own):
     lifted = res.removed_lines.filter(pl.col("rule") == "page_url_line")
     assert lifted.height == (1 if own else 0)
     assert (line.strip("<>") in res.articles["body"][0]) is not own
+
+
+# ------------------------------------------------------------------ the night's columnar line features
+_AWKWARD = [
+    "市议会周二开会讨论学校的新预算和一座跨河大桥。\r\n\n  \x1c \n© 2024 Example\x1f\n",
+    "  Tabs\tand  double  spaces 2019 \u00a0 \u2003 2020s\n\n1999\u00b2 x²2020 ΟΔΟΣ 2021 İstanbul 2022\n"
+    "Ünïcode—dashes “quotes” 2023… • bullet 2024\u200d2025 a\u203f2026\n- 3. list item\n\x85\u2028\n",
+    "Σ\nONE\n\n\n", "x" * 3 + " word" * 60, "Scores x²2020 in 1999\nJoined a\u200d2021\nTied b\u203f2022",
+]
+
+
+def _night_texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*")) if p.suffix in (".txt", ".md")]
+    return texts + _ecb_texts(120) + _AWKWARD
+
+
+def test_split_night_equals_split_lines_per_text():
+    texts = _night_texts()
+    for markdown in (False, True):
+        frame = split_night(texts, [markdown] * len(texts))
+        got = [(r["no"], r["start"], r["raw"], r["text"], r["heading"], r["words"], r["key"])
+               for r in frame.iter_rows(named=True)]
+        want = [(ln.no, ln.start, ln.raw, ln.text, ln.heading, ln.words, ln.key)
+                for t in texts for ln in split_lines(t, markdown)]
+        assert got == want
+        assert frame["doc"].to_list() == [d for d, t in enumerate(texts) for _ in split_lines(t, markdown)]
+
+
+def test_pattern_candidates_cover_every_line_a_pattern_matches():
+    ps = load_patterns()
+    lines = _corpus_lines() + [ln for t in _AWKWARD for ln in t.split("\n") if ln.strip()]
+    lines += ["Leave a Reply Cancel reply", "LEAVE A REPLY", "Tags: budget, council", "3 Comments", "Ad",
+              "- Related Articles", "• Source of information: AFP", "Back to top button", "AP"]
+    frame = with_rule_features(split_night(lines, [False] * len(lines)), ps)
+    rows = frame.select("text", "words", "candidate").iter_rows()
+    matched = 0
+    for text, words, candidate in rows:
+        line = pattern_text(text)
+        hit = ps.match(line, words if line is text else None)
+        matched += hit is not None
+        assert candidate or hit is None, text
+    assert matched >= 25
+    assert not frame["candidate"].all()  # the gate does skip lines
+
+
+def test_caption_candidates_cover_every_line_the_caption_rule_groups():
+    texts = _night_texts() + [
+        "The minister opened the new bridge over the river on Tuesday morning.\n\n"
+        "The minister opened the new bridge over the river on Tuesday morning. (AFP / Getty Images)\n\n"
+        "Ünïcode words ça et là répétés dix fois ici pour être long\n\n"
+        "Ünïcode words ça et là répétés dix fois ici pour être long encore | Reuters"]
+    frame = with_rule_features(split_night(texts, [False] * len(texts)), load_patterns())
+    flagged = frame["caption_maybe"].to_list()
+    by_doc: dict[tuple[int, str], list[int]] = {}
+    for row, (doc, text) in enumerate(frame.select("doc", "text").iter_rows()):
+        if text.count(" ") >= 9:
+            by_doc.setdefault((doc, _word_prefix(text)), []).append(row)
+    grouped = [row for rows in by_doc.values() if len(rows) > 1 for row in rows]
+    assert grouped and all(flagged[row] for row in grouped)
+    assert sum(flagged) < len(flagged) // 2
+
+
+def test_keywords_found_agree_with_the_python_substring_test():
+    ps = load_patterns()
+    lines = _corpus_lines()
+    found = ps.keywords_found(pl.Series(lines)).to_list()
+    for line, got in zip(lines, found):
+        assert set(got) == {k for k in ps.keywords if k in line.lower()}, line
