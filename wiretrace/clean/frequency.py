@@ -18,12 +18,13 @@ merge into one cluster, which under-counts the footer (boilerplate kept), never 
 """
 
 import re
-from collections import defaultdict
 from datetime import date
 
 import numpy as np
 import polars as pl
 import xxhash
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 SAME_STORY_CONTAINMENT = 0.5
 SHINGLE = 5
@@ -148,55 +149,69 @@ def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
 
 
 def story_fingerprints_of_texts(texts: list[str]) -> list[frozenset[int]]:
-    """Sampled word-5-gram shingle hashes of each document's lines (its near-duplicate key).
+    """Each text's fingerprint as a set (see ``fingerprint_arrays``)."""
+    doc, vals = fingerprint_arrays(texts)
+    bounds = np.searchsorted(doc, np.arange(len(texts) + 1)).tolist()
+    flat = vals.tolist()
+    return [frozenset(flat[bounds[i]:bounds[i + 1]]) for i in range(len(texts))]
+
+
+def fingerprint_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sampled word-5-gram shingle hashes of each text (a document's lines joined by newlines): its
+    near-duplicate key, as flat (document index, hash) arrays sorted by document then hash, each
+    hash once per document.
 
     Columnar over the whole batch: tokens of all documents are hashed together, 5-gram hashes are a
     rolling polynomial over the token array (a shingle that spans two documents is dropped), sampled
     on well-mixed bits (1 in ``SAMPLE_MOD``). A document of fewer than 5 tokens gets one hash of all
     its tokens; one whose 5-grams all miss the sample keeps its smallest. uint64 arithmetic wraps.
     """
-    out: list[frozenset[int]] = [frozenset()] * len(texts)
+    docs, vals = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.uint64)]
     start = 0
     while start < len(texts):
         stop, size = start, 0
         while stop < len(texts) and (stop == start or size < FINGERPRINT_CHUNK_CHARS):
             size += len(texts[stop]) + 1
             stop += 1
-        _fingerprint_chunk(texts[start:stop], out, start)
+        d, v = _fingerprint_chunk(texts[start:stop])
+        docs.append(d + start)
+        vals.append(v)
         start = stop
-    return out
+    doc, val = np.concatenate(docs), np.concatenate(vals)
+    order = np.lexsort((val, doc))
+    doc, val = doc[order], val[order]
+    first = np.concatenate(([True], (doc[1:] != doc[:-1]) | (val[1:] != val[:-1]))) if doc.size else doc.astype(bool)
+    return doc[first], val[first]
 
 
-def _fingerprint_chunk(texts: list[str], out: list, offset: int) -> None:
+def _fingerprint_chunk(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     h, doc = _token_hashes_with_doc(texts)
     n_tok = np.bincount(doc, minlength=len(texts)) if doc.size else np.zeros(len(texts), dtype=np.int64)
     tok_start = np.concatenate(([0], np.cumsum(n_tok)))
-    for i in np.flatnonzero((n_tok > 0) & (n_tok < SHINGLE)):  # short documents: one hash of all tokens
-        part = h[tok_start[i]:tok_start[i + 1]]
-        out[offset + i] = frozenset([int(np.bitwise_xor.reduce(part * _POW[:part.size]))])
-    if h.size < SHINGLE:
-        return
-    n = h.size - SHINGLE + 1
-    acc = np.zeros(n, dtype=np.uint64)
-    for k in range(SHINGLE):
-        acc = acc * np.uint64(1_000_003) + h[k:k + n]
-    acc = _fmix64(acc)
-    sh_doc = doc[:n]
-    valid = sh_doc == doc[SHINGLE - 1:]  # shingles inside one document only
-    keep = valid & (acc % np.uint64(SAMPLE_MOD) == 0)
-    kept_doc, kept = sh_doc[keep], acc[keep]
-    bounds = np.searchsorted(kept_doc, np.arange(len(texts) + 1))
-    # documents whose every 5-gram missed the sample keep their smallest one
-    missed = np.flatnonzero((n_tok >= SHINGLE) & (bounds[1:] == bounds[:-1]))
-    mins = {}
-    if missed.size:
-        vdoc, vacc = sh_doc[valid], acc[valid]
-        for i in missed:
-            mins[i] = int(vacc[vdoc == i].min())
-    kept_list = kept.tolist()
-    for i in np.flatnonzero(n_tok >= SHINGLE):
-        a, b = bounds[i], bounds[i + 1]
-        out[offset + i] = frozenset(kept_list[a:b]) if b > a else frozenset([mins[i]])
+    short = np.flatnonzero((n_tok > 0) & (n_tok < SHINGLE))  # short documents: one hash of all tokens
+    out_doc = [short]
+    out_val = [np.array([np.bitwise_xor.reduce(h[tok_start[i]:tok_start[i + 1]] * _POW[:n_tok[i]]) for i in short],
+                        dtype=np.uint64)]
+    if h.size >= SHINGLE:
+        n = h.size - SHINGLE + 1
+        acc = np.zeros(n, dtype=np.uint64)
+        for k in range(SHINGLE):
+            acc = acc * np.uint64(1_000_003) + h[k:k + n]
+        acc = _fmix64(acc)
+        sh_doc = doc[:n]
+        valid = sh_doc == doc[SHINGLE - 1:]  # shingles inside one document only
+        keep = valid & (acc % np.uint64(SAMPLE_MOD) == 0)
+        out_doc.append(sh_doc[keep])
+        out_val.append(acc[keep])
+        kept_per_doc = np.bincount(sh_doc[keep], minlength=len(texts))
+        # documents whose every 5-gram missed the sample keep their smallest one
+        missed = np.flatnonzero((n_tok >= SHINGLE) & (kept_per_doc == 0))
+        if missed.size:
+            vdoc, vacc = sh_doc[valid], acc[valid]  # ordered by document
+            lo, hi = np.searchsorted(vdoc, missed), np.searchsorted(vdoc, missed, side="right")
+            out_doc.append(missed)
+            out_val.append(np.array([vacc[a:b].min() for a, b in zip(lo, hi)], dtype=np.uint64))
+    return np.concatenate(out_doc).astype(np.int64), np.concatenate(out_val)
 
 
 def story_fingerprint(lines: list[str]) -> frozenset[int]:
@@ -205,49 +220,53 @@ def story_fingerprint(lines: list[str]) -> frozenset[int]:
 
 
 def story_clusters(fingerprints: list[frozenset[int]]) -> list[int]:
-    """Cluster index per document: union of documents whose fingerprints contain one another.
+    """Cluster index per document (the smallest index of its cluster): ``cluster_documents`` of
+    fingerprints given as sets, all in one group."""
+    sizes = [len(fp) for fp in fingerprints]
+    doc = np.repeat(np.arange(len(fingerprints), dtype=np.int64), sizes)
+    vals = np.fromiter((v for fp in fingerprints for v in fp), dtype=np.uint64, count=int(sum(sizes)))
+    return cluster_documents(doc, vals, np.zeros(len(fingerprints), dtype=np.int64)).tolist()
 
-    Shared shingles are found with one sort over all (shingle, document) pairs; only shingles held
-    by 2..``MAX_POSTING`` documents produce pairs.
+
+def cluster_documents(doc: np.ndarray, vals: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Cluster of each document (the smallest document index in it): documents of one ``group`` (an
+    outlet) join when the smaller one's fingerprint is at least ``SAME_STORY_CONTAINMENT`` contained in
+    the other's. ``doc``/``vals``: flat fingerprints (each hash once per document).
+
+    Shared hashes come from one sort of (group, hash, document); only hashes held by 2..``MAX_POSTING``
+    documents of a group produce pairs, counted per pair with one ``np.unique``.
     """
-    n = len(fingerprints)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    sizes = np.fromiter((len(fp) for fp in fingerprints), dtype=np.int64, count=n)
-    if n < 2 or not sizes.sum():
-        return list(range(n))
-    vals = np.fromiter((v for fp in fingerprints for v in fp), dtype=np.uint64, count=int(sizes.sum()))
-    docs = np.repeat(np.arange(n), sizes)
-    order = np.argsort(vals, kind="stable")
-    vals, docs = vals[order], docs[order]
-    starts = np.flatnonzero(np.concatenate(([True], vals[1:] != vals[:-1])))
+    n = len(group)
+    cluster = np.arange(n, dtype=np.int64)
+    if n < 2 or not doc.size:
+        return cluster
+    sizes = np.bincount(doc, minlength=n)
+    g = group[doc]
+    order = np.lexsort((doc, vals, g))
+    doc, vals, g = doc[order], vals[order], g[order]
+    starts = np.flatnonzero(np.concatenate(([True], (vals[1:] != vals[:-1]) | (g[1:] != g[:-1]))))
     counts = np.diff(np.concatenate((starts, [vals.size])))
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for s, c in zip(starts[(counts >= 2) & (counts <= MAX_POSTING)].tolist(),
-                    counts[(counts >= 2) & (counts <= MAX_POSTING)].tolist()):
-        group = docs[s:s + c].tolist()
-        for a_i in range(c):
-            for b_i in range(a_i + 1, c):
-                a, b = group[a_i], group[b_i]
-                shared[(a, b) if a < b else (b, a)] += 1
-    for (a, b), k in shared.items():
-        smaller = min(sizes[a], sizes[b])
-        if smaller and k / smaller >= SAME_STORY_CONTAINMENT:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return [find(i) for i in range(n)]
-
-
-def story_key(fingerprint: frozenset[int], document_id: str) -> str:
-    """A stable key for a story cluster: its founding document's smallest shingle hash."""
-    return f"{min(fingerprint):016x}" if fingerprint else f"doc:{document_id}"
+    pair_a, pair_b = [], []
+    for c in np.unique(counts[(counts >= 2) & (counts <= MAX_POSTING)]).tolist():
+        members = doc[starts[counts == c][:, None] + np.arange(c)]  # one row per shared hash
+        ia, ib = np.triu_indices(c, 1)
+        pair_a.append(members[:, ia].ravel())
+        pair_b.append(members[:, ib].ravel())
+    if not pair_a:
+        return cluster
+    a, b = np.concatenate(pair_a), np.concatenate(pair_b)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs, shared = np.unique(lo * n + hi, return_counts=True)
+    lo, hi = pairs // n, pairs % n
+    smaller = np.minimum(sizes[lo], sizes[hi])
+    join = (smaller > 0) & (shared >= SAME_STORY_CONTAINMENT * smaller)
+    if not join.any():
+        return cluster
+    graph = sparse.coo_matrix((np.ones(int(join.sum()), dtype=np.int8), (lo[join], hi[join])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    root = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(root, labels, np.arange(n))
+    return root[labels]
 
 
 def empty_line_stats() -> pl.DataFrame:
@@ -270,24 +289,24 @@ class OutletLineCounter:
         self._joined: pl.DataFrame | None = None
 
     def add_night(self, lines: pl.DataFrame, outlets: list[str], doc_ids: list[str],
-                  fingerprints: list[frozenset[int]]) -> None:
+                  fingerprints: tuple[np.ndarray, np.ndarray]) -> None:
         """Register tonight's documents: ``lines`` has doc (index into the lists), key (``line_hash``,
         null for untracked lines) and text (markup-free), in document then line order; ``fingerprints``
-        are the documents' ``story_fingerprints``. Story clusters are formed per outlet."""
+        are the documents' ``fingerprint_arrays``. Story clusters are formed per outlet."""
         self._joined = None
-        by_outlet: dict[str, list[int]] = {}
-        for d, outlet in enumerate(outlets):
-            by_outlet.setdefault(outlet, []).append(d)
-        story_of_doc: list[str] = [""] * len(outlets)
-        for docs in by_outlet.values():
-            clusters = story_clusters([fingerprints[d] for d in docs])
-            founders: dict[int, int] = {}
-            for i, c in enumerate(clusters):
-                if c not in founders or doc_ids[docs[i]] < doc_ids[docs[founders[c]]]:
-                    founders[c] = i
-            keys = {c: story_key(fingerprints[docs[i]], doc_ids[docs[i]]) for c, i in founders.items()}
-            for i, c in enumerate(clusters):
-                story_of_doc[docs[i]] = keys[c]
+        fp_doc, fp_vals = fingerprints
+        outlet_ids = {o: k for k, o in enumerate(dict.fromkeys(outlets))}
+        cluster = cluster_documents(fp_doc, fp_vals, np.array([outlet_ids[o] for o in outlets], dtype=np.int64))
+        bounds = np.searchsorted(fp_doc, np.arange(len(outlets) + 1))
+        smallest = {int(d): int(v) for d, v in zip(fp_doc[bounds[:-1][bounds[1:] > bounds[:-1]]],
+                                                   fp_vals[bounds[:-1][bounds[1:] > bounds[:-1]]])}
+        founders: dict[int, int] = {}  # cluster -> its document with the smallest id
+        for d, c in enumerate(cluster.tolist()):
+            if c not in founders or doc_ids[d] < doc_ids[founders[c]]:
+                founders[c] = d
+        # a story's stable key: its founding document's smallest shingle hash
+        key_of = {c: f"{smallest[d]:016x}" if d in smallest else f"doc:{doc_ids[d]}" for c, d in founders.items()}
+        story_of_doc = [key_of[c] for c in cluster.tolist()]
         doc = pl.col("doc")
         self._occurrences.append(
             lines.filter(pl.col("key").is_not_null())
@@ -304,7 +323,7 @@ class OutletLineCounter:
         occ_schema = {"outlet": pl.String, "line_hash": pl.String, "story_key": pl.String, "text": pl.String}
         occ = pl.concat([o.cast(occ_schema) for o in self._occurrences]) if self._occurrences else pl.DataFrame(
             schema=occ_schema)
-        tonight = occ.group_by("outlet", "line_hash", maintain_order=True).agg(
+        tonight = occ.group_by("outlet", "line_hash").agg(
             pl.col("text").first().alias("tonight_text"),
             pl.col("story_key").unique().alias("tonight_keys"),
             pl.len().cast(pl.Int64).alias("tonight_docs"))

@@ -98,7 +98,7 @@ def parse_date(text: str) -> date | None:
 
 def date_line_value(line: str) -> date | None:
     """The date if ``line`` is a date line (a date plus only labels/weekdays/times), else None."""
-    if len(line) > 80:
+    if len(line) > 80 or ("19" not in line and "20" not in line):  # every date form holds a 19xx/20xx year
         return None
     found = parse_date(line)
     if found is None:

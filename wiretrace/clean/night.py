@@ -140,11 +140,14 @@ def _caption_maybe(lines: pl.DataFrame) -> pl.Series:
     cand = lines.select("doc", "text").with_row_index("row").filter(long)
     if not cand.height:
         return long
-    head = text.str.slice(0, 24).str.to_lowercase().str.replace_all(r"\W+", "")
-    whole = text.str.to_lowercase().str.replace_all(r"\W+", "")
-    cand = cand.with_columns(head=head, agree=text.str.contains(_ENGINES_AGREE))
-    cand = cand.with_columns(
-        prefix=pl.when(pl.col("head").str.len_chars() >= 6).then(pl.col("head")).otherwise(whole).str.slice(0, 6))
+    word_chars = text.str.to_lowercase().str.replace_all(r"\W+", "")
+    cand = cand.with_columns(prefix=text.str.slice(0, 24).str.to_lowercase().str.replace_all(r"\W+", ""),
+                             agree=text.str.contains(_ENGINES_AGREE))
+    short = cand["prefix"].str.len_chars() < 6  # fewer than 6 word characters in the first 24: the whole line
+    if short.any():
+        whole = cand.filter(short).select(word_chars.str.slice(0, 6))["text"]
+        cand = cand.with_columns(cand["prefix"].scatter(np.flatnonzero(short.to_numpy()), whole))
+    cand = cand.with_columns(pl.col("prefix").str.slice(0, 6))
     shared = cand.select("doc", "prefix").is_duplicated() | ~cand["agree"]
     maybe = np.zeros(lines.height, dtype=bool)
     maybe[cand["row"].filter(shared).to_numpy()] = True

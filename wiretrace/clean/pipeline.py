@@ -9,7 +9,7 @@ import multiprocessing as mp
 
 import polars as pl
 
-from .frequency import OutletLineCounter, story_fingerprints_of_texts
+from .frequency import OutletLineCounter, fingerprint_arrays
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
 from .lines import LineEngine, removed_row
@@ -228,7 +228,7 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
         doc_texts[d] = t
     counter = OutletLineCounter(line_stats)
     counter.add_night(lines.select("doc", "key", "text"), outlets, [rows[i]["document_id"] for i in order],
-                      story_fingerprints_of_texts(doc_texts))
+                      fingerprint_arrays(doc_texts))
     night = night_lines(lines, len(order), [extracts.get(i) is not None for i in order], counter.line_counts())
 
     articles, removed = [], []

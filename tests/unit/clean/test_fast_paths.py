@@ -4,13 +4,15 @@ import json
 import random
 from datetime import date
 
+import numpy as np
 import polars as pl
 import pytest
 
 from tests.conftest import SHARED
 from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
-from wiretrace.clean.frequency import _WORD, story_fingerprint, story_fingerprints, token_hashes
+from wiretrace.clean.frequency import (_WORD, cluster_documents, fingerprint_arrays, story_fingerprint,
+                                      story_fingerprints, story_fingerprints_of_texts, token_hashes)
 from wiretrace.clean.language import detect_language_reference, detect_languages
 from wiretrace.clean.lines import Line, _word_prefix, pattern_text, split_lines
 from wiretrace.clean.markup import looks_like_markdown, markdown_flags
@@ -261,3 +263,17 @@ def test_keywords_found_agree_with_the_python_substring_test():
     found = ps.keywords_found(pl.Series(lines)).to_list()
     for line, got in zip(lines, found):
         assert set(got) == {k for k in ps.keywords if k in line.lower()}, line
+
+
+def test_story_clusters_form_inside_one_outlet_only():
+    rng = random.Random(9)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(6)) for _ in range(400)]
+    story = " ".join(rng.choice(words) for _ in range(120))
+    other = " ".join(rng.choice(words) for _ in range(120))
+    texts = [story, story[: len(story) // 2], other, story, ""]
+    doc, vals = fingerprint_arrays(texts)
+    assert story_fingerprints_of_texts(texts) == [frozenset(vals[doc == d].tolist()) for d in range(len(texts))]
+    # documents 0, 1 (a partial copy) and 2 share outlet 0; document 3 repeats 0 in outlet 1
+    clusters = cluster_documents(doc, vals, np.array([0, 0, 0, 1, 1])).tolist()
+    assert clusters == [0, 0, 2, 3, 4]
+    assert cluster_documents(doc, vals, np.zeros(5, dtype=np.int64)).tolist() == [0, 0, 2, 0, 4]
