@@ -55,10 +55,11 @@ def detect_languages(texts: list[str | None]) -> list[tuple[str | None, float | 
     lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")  # longest first: the docs still walking are a prefix
     n, width = len(encoded), int(lengths.max())
-    grid = np.zeros((n, width), dtype=np.uint8)
+    # byte position-major: each step reads one contiguous row of the documents' bytes
+    grid = np.zeros((width, n), dtype=np.uint8)
     for row, k in enumerate(order):
         b = encoded[k]
-        grid[row, :len(b)] = np.frombuffer(b, dtype=np.uint8)
+        grid[:len(b), row] = np.frombuffer(b, dtype=np.uint8)
     sorted_len = lengths[order]
     state = np.zeros(n, dtype=np.int64)
     doc_hits, feat_hits = [], []
@@ -66,7 +67,7 @@ def detect_languages(texts: list[str | None]) -> list[tuple[str | None, float | 
     for pos in range(width):
         while active and sorted_len[active - 1] <= pos:
             active -= 1
-        s = nextmove[rowbase[state[:active]] + grid[:active, pos]]  # uint8 + int64 -> int64
+        s = nextmove[rowbase[state[:active]] + grid[pos, :active]]  # uint8 + int64 -> int64
         state[:active] = s
         f = output[s]
         hit = np.flatnonzero(f >= 0)

@@ -380,8 +380,10 @@ class LineEngine:
         # then by the first 6 tokens (of the line's start when that holds 7 tokens: the 6 are whole)
         by_six: dict[tuple, list[int]] = {}
         for k in shared:
-            start = _tokens(text[k][:120])
-            by_six.setdefault(tuple((start if len(start) > 6 else _tokens(text[k]))[:6]), []).append(k)
+            start = _tokens(text[k][:60])
+            if len(start) < 7:
+                start = _tokens(text[k])
+            by_six.setdefault(tuple(start[:6]), []).append(k)
         paired = sorted(k for g in by_six.values() if len(g) > 1 for k in g)
         toks = {k: _tokens(text[k]) for k in paired}
         by_prefix: dict[tuple, list[int]] = {}
