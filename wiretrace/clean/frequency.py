@@ -87,6 +87,7 @@ def _word_char_table() -> np.ndarray:
 
 
 _IS_WORD = _word_char_table()
+_IS_WORD_OR_ASTRAL = np.append(_IS_WORD, True)  # index 0x10000 stands for every astral code point
 _P = np.uint64(0x100000001B3)
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 
@@ -122,14 +123,14 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if not cps.size:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    word = np.ones(cps.size, dtype=bool)
-    bmp = cps < 0x10000
-    word[bmp] = _IS_WORD[cps[bmp]]
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).astype(np.int8)))
+    padded = np.zeros(cps.size + 2, dtype=np.int8)  # word flags with a non-word character at each end
+    padded[1:-1] = _IS_WORD_OR_ASTRAL[np.minimum(cps, 0x10000)]
+    edges = np.flatnonzero(np.diff(padded))
     starts, ends = edges[0::2], edges[1::2]
     pw, inv = _pow_tables(cps.size + 1)
     prefix = np.zeros(cps.size + 1, dtype=np.uint64)
-    np.cumsum(cps.astype(np.uint64) * pw[:cps.size], dtype=np.uint64, out=prefix[1:])
+    np.multiply(cps, pw[:cps.size], out=prefix[1:], dtype=np.uint64)
+    np.cumsum(prefix[1:], out=prefix[1:])
     hashes = _fmix64((prefix[ends] - prefix[starts]) * inv[starts])
     doc_start = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # code point offset of each text
     return hashes, np.searchsorted(doc_start, starts, side="right") - 1
@@ -151,15 +152,16 @@ def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
 def story_fingerprints_of_texts(texts: list[str]) -> list[frozenset[int]]:
     """Each text's fingerprint as a set (see ``fingerprint_arrays``)."""
     doc, vals = fingerprint_arrays(texts)
-    bounds = np.searchsorted(doc, np.arange(len(texts) + 1)).tolist()
-    flat = vals.tolist()
+    order = np.argsort(doc, kind="stable")
+    bounds = np.searchsorted(doc[order], np.arange(len(texts) + 1)).tolist()
+    flat = vals[order].tolist()
     return [frozenset(flat[bounds[i]:bounds[i + 1]]) for i in range(len(texts))]
 
 
 def fingerprint_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Sampled word-5-gram shingle hashes of each text (a document's lines joined by newlines): its
-    near-duplicate key, as flat (document index, hash) arrays sorted by document then hash, each
-    hash once per document.
+    near-duplicate key, as flat (document index, hash) arrays, in no particular order; a hash can
+    repeat within a document (a repeated 5-gram).
 
     Columnar over the whole batch: tokens of all documents are hashed together, 5-gram hashes are a
     rolling polynomial over the token array (a shingle that spans two documents is dropped), sampled
@@ -177,11 +179,7 @@ def fingerprint_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         docs.append(d + start)
         vals.append(v)
         start = stop
-    doc, val = np.concatenate(docs), np.concatenate(vals)
-    order = np.lexsort((val, doc))
-    doc, val = doc[order], val[order]
-    first = np.concatenate(([True], (doc[1:] != doc[:-1]) | (val[1:] != val[:-1]))) if doc.size else doc.astype(bool)
-    return doc[first], val[first]
+    return np.concatenate(docs), np.concatenate(vals)
 
 
 def _fingerprint_chunk(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +229,7 @@ def story_clusters(fingerprints: list[frozenset[int]]) -> list[int]:
 def cluster_documents(doc: np.ndarray, vals: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Cluster of each document (the smallest document index in it): documents of one ``group`` (an
     outlet) join when the smaller one's fingerprint is at least ``SAME_STORY_CONTAINMENT`` contained in
-    the other's. ``doc``/``vals``: flat fingerprints (each hash once per document).
+    the other's. ``doc``/``vals``: flat fingerprints (``fingerprint_arrays``).
 
     Shared hashes come from one sort of (group, hash, document); only hashes held by 2..``MAX_POSTING``
     documents of a group produce pairs, counted per pair with one ``np.unique``.
@@ -240,10 +238,12 @@ def cluster_documents(doc: np.ndarray, vals: np.ndarray, group: np.ndarray) -> n
     cluster = np.arange(n, dtype=np.int64)
     if n < 2 or not doc.size:
         return cluster
-    sizes = np.bincount(doc, minlength=n)
     g = group[doc]
     order = np.lexsort((doc, vals, g))
     doc, vals, g = doc[order], vals[order], g[order]
+    once = np.concatenate(([True], (doc[1:] != doc[:-1]) | (vals[1:] != vals[:-1]) | (g[1:] != g[:-1])))
+    doc, vals, g = doc[once], vals[once], g[once]  # a hash counts once per document
+    sizes = np.bincount(doc, minlength=n)
     starts = np.flatnonzero(np.concatenate(([True], (vals[1:] != vals[:-1]) | (g[1:] != g[:-1]))))
     counts = np.diff(np.concatenate((starts, [vals.size])))
     pair_a, pair_b = [], []
@@ -297,9 +297,10 @@ class OutletLineCounter:
         fp_doc, fp_vals = fingerprints
         outlet_ids = {o: k for k, o in enumerate(dict.fromkeys(outlets))}
         cluster = cluster_documents(fp_doc, fp_vals, np.array([outlet_ids[o] for o in outlets], dtype=np.int64))
-        bounds = np.searchsorted(fp_doc, np.arange(len(outlets) + 1))
-        smallest = {int(d): int(v) for d, v in zip(fp_doc[bounds[:-1][bounds[1:] > bounds[:-1]]],
-                                                   fp_vals[bounds[:-1][bounds[1:] > bounds[:-1]]])}
+        lowest = np.full(len(outlets), np.iinfo(np.uint64).max, dtype=np.uint64)
+        np.minimum.at(lowest, fp_doc, fp_vals)
+        has_fp = np.bincount(fp_doc, minlength=len(outlets)) > 0
+        smallest = dict(zip(np.flatnonzero(has_fp).tolist(), lowest[has_fp].tolist()))
         founders: dict[int, int] = {}  # cluster -> its document with the smallest id
         for d, c in enumerate(cluster.tolist()):
             if c not in founders or doc_ids[d] < doc_ids[founders[c]]:
