@@ -24,6 +24,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
+import polars as pl
 from rapidfuzz import fuzz
 
 from .frequency import MAX_LINE_WORDS, line_hash
@@ -137,11 +138,10 @@ class NightLines:
     doc_start: list[int]
     no: list[int]             # 1-based line number in the source text
     start: list[int | None]   # char offset in raw_text (None for an extractor's output)
-    raw: list[str]            # the line as it appears in the source
+    raw: pl.Series            # the line as it appears in the source (read for few rows: kept columnar)
     text: list[str]           # markup-free, trimmed ('' when only markup)
     heading: list[bool]
     words: list[int]
-    key: list[str | None]     # frequency.line_hash when tracked
     sentence: list[bool]      # is_sentence_like
     terminal: list[bool]      # ends like a sentence (_TERMINAL)
     candidate: list[bool]     # False: no pattern can match the line (night.with_rule_features)
@@ -399,7 +399,7 @@ class LineEngine:
                 if j == i or n >= len(t) or len(t) - n > 25:
                     continue
                 same = t[:n] == toks[j] or (n >= 12 and fuzz.ratio(" ".join(t[:n]), " ".join(toks[j])) >= 95)
-                if same and _CREDIT_TAIL.search(L.raw[i]):
+                if same and _CREDIT_TAIL.search(L.raw[i]):  # a Series item: captions are rare
                     status[i] = ("caption", f"repeats line {L.no[j]} with {len(t) - n} extra words (credit)", None)
                     break
 
@@ -427,10 +427,15 @@ class LineEngine:
                 meta.setdefault("wire_credit", normalise_agency(agency))
 
 
-def removed_row(L: NightLines, k: int) -> dict:
-    reason, rule, lifted_as = L.status[k]
-    return {"line_no": L.no[k], "char_start": L.start[k], "text": L.raw[k].strip(), "reason_code": reason,
-            "rule": rule, "lifted_as": lifted_as}
+def removed_rows(L: NightLines, rows: list[int]) -> list[dict]:
+    """clean.removed_lines fields (without article_id) of removed ``rows``."""
+    raw = L.raw.gather(rows).to_list() if rows else []
+    out = []
+    for k, line in zip(rows, raw):
+        reason, rule, lifted_as = L.status[k]
+        out.append({"line_no": L.no[k], "char_start": L.start[k], "text": line.strip(), "reason_code": reason,
+                    "rule": rule, "lifted_as": lifted_as})
+    return out
 
 
 def lift_date(value) -> date | None:

@@ -111,7 +111,7 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
     pattern can start with)."""
     text, words = pl.col("text"), pl.col("words")
     terminal = text.str.contains(_TERMINAL.pattern)
-    lines = lines.with_columns(found=patterns.keywords_found(lines["text"]))
+    lines = lines.with_columns(found=patterns.keywords_found(lines["text"].str.to_lowercase()))
     keyword = pl.col("found").list.len() > 0
     first = text.str.slice(0, 1)
     prefix = text.str.slice(0, PATTERN_PREFIX_CHARS)
@@ -181,9 +181,9 @@ def night_lines(lines: pl.DataFrame, n_docs: int, extractor_output: list[bool],
     cand = lines["candidate"].to_numpy()
     found = dict(zip(rows[cand].tolist(), map(frozenset, lines.filter(pl.col("candidate"))["found"].to_list())))
     return NightLines(
-        doc_start=bounds, no=lines["no"].to_list(), start=start.to_list(), raw=lines["raw"].to_list(),
+        doc_start=bounds, no=lines["no"].to_list(), start=start.to_list(), raw=lines["raw"],
         text=lines["text"].to_list(), heading=lines["heading"].to_list(), words=lines["words"].to_list(),
-        key=lines["key"].to_list(), sentence=sentence.tolist(),
+        sentence=sentence.tolist(),
         terminal=lines["terminal"].to_list(), candidate=lines["candidate"].to_list(),
         caption_maybe=lines["caption_maybe"].to_list(),
         n_stories=lines["n_stories"].to_list(), first_sentence=first.tolist(), last_sentence=last.tolist(),

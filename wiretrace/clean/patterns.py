@@ -115,11 +115,11 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
                 return p, m
         return None
 
-    def keywords_found(self, lines: pl.Series) -> pl.Series:
-        """The ``needs`` substrings each line holds, lowercased (one overlapping Aho-Corasick pass)."""
+    def keywords_found(self, lowercased: pl.Series) -> pl.Series:
+        """The ``needs`` substrings each (lowercased) line holds: one overlapping Aho-Corasick pass."""
         if not self.keywords:
-            return pl.Series([[]] * len(lines), dtype=pl.List(pl.String))
-        return lines.str.to_lowercase().str.extract_many(list(self.keywords), overlapping=True)
+            return pl.Series([[]] * len(lowercased), dtype=pl.List(pl.String))
+        return lowercased.str.extract_many(list(self.keywords), overlapping=True)
 
     def match_ungated(self, line: str) -> tuple[Pattern, re.Match] | None:
         """``match`` without the ``needs`` gate (the reference the gate must agree with)."""

@@ -12,7 +12,7 @@ import polars as pl
 from .frequency import OutletLineCounter, fingerprint_arrays
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
-from .lines import LineEngine, removed_row
+from .lines import LineEngine, removed_rows
 from .markup import markdown_flags
 from .night import night_lines, split_night, with_rule_features
 from .metadata import date_from_url, normalise_agency, parse_date
@@ -231,16 +231,18 @@ def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | Non
                       fingerprint_arrays(doc_texts))
     night = night_lines(lines, len(order), [extracts.get(i) is not None for i in order], counter.line_counts())
 
+    results = [engine.run_doc(night, d, outlet=outlets[d], known_title=ex.title if ex else None,
+                              shape_rules=ex is None, known_urls=(rows[i].get("source_url"), ex.url if ex else None))
+               for d, i in enumerate(order) for ex in (extracts.get(i),)]
+    removed_lines = iter(removed_rows(night, [k for res in results for k in res.removed_rows]))
     articles, removed = [], []
     extractor_rule = None
-    for d, i in enumerate(order):
+    for i, res in zip(order, results):
         r = rows[i]
         ex = extracts.get(i)
-        res = engine.run_doc(night, d, outlet=outlets[d], known_title=ex.title if ex else None,
-                             shape_rules=ex is None, known_urls=(r.get("source_url"), ex.url if ex else None))
         doc_id = r["document_id"]
-        for k in res.removed_rows:
-            removed.append({"article_id": doc_id, **removed_row(night, k)})
+        for _ in res.removed_rows:
+            removed.append({"article_id": doc_id, **next(removed_lines)})
         if ex is not None:
             if extractor_rule is None:
                 extractor_rule = "trafilatura " + " ".join(
