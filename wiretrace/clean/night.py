@@ -93,10 +93,9 @@ def _split_plain(doc_idx: list[int], texts: list[str]) -> pl.DataFrame:
     agree = pl.col("text").str.contains(_ENGINES_AGREE)
     lines = lines.with_columns(normal=pl.when(tracked & agree).then(folded), _python=tracked & ~agree)
     normal = lines["normal"].to_list()
-    need_python = lines["_python"].to_list()
-    if any(need_python):
-        text = lines["text"].to_list()
-        normal = [normalise_line(text[k]) if py else v for k, (py, v) in enumerate(zip(need_python, normal))]
+    need_python = np.flatnonzero(lines["_python"].to_numpy())
+    for k, text in zip(need_python.tolist(), lines["text"].gather(need_python).to_list()):
+        normal[k] = normalise_line(text)
     digest = xxhash.xxh3_64_hexdigest
     keys = [None if v is None else digest(v.encode()) for v in normal]
     return lines.select(*[c for c in LINE_FRAME_SCHEMA if c != "key"]).with_columns(
