@@ -335,23 +335,27 @@ class OutletLineCounter:
             schema=occ_schema)
         tonight = occ.group_by("outlet", "line_hash").agg(
             pl.col("text").first().alias("tonight_text"),
-            pl.col("story_key").unique().alias("tonight_keys"),
+            pl.col("story_key").unique().sort().alias("tonight_keys"),
             pl.len().cast(pl.Int64).alias("tonight_docs"))
-        if self._stored_df is not None:
-            tonight = tonight.join(self._stored_df, on=["outlet", "line_hash"], how="left", maintain_order="left")
-        else:
-            tonight = tonight.with_columns(
-                pl.lit(None, pl.String).alias("example_text"), pl.lit(None, pl.Int64).alias("n_stories"),
-                pl.lit(None, pl.Int64).alias("n_documents"), pl.lit(None, pl.Date).alias("first_seen"),
-                pl.lit(None, pl.Date).alias("last_seen"), pl.lit(None, pl.List(pl.String)).alias("story_keys"))
+        never_stored = tonight.with_columns(  # lines no earlier night stored
+            example_text=pl.col("tonight_text"), n_stories=pl.col("tonight_keys").list.len().cast(pl.Int64),
+            n_documents=pl.col("tonight_docs"), first_seen=pl.lit(None, pl.Date), last_seen=pl.lit(None, pl.Date),
+            story_keys=pl.col("tonight_keys").list.head(MAX_STORY_KEYS))
+        if self._stored_df is None:
+            self._joined = never_stored
+            return self._joined
+        tonight = tonight.join(self._stored_df, on=["outlet", "line_hash"], how="left")
+        stored = tonight.filter(pl.col("n_stories").is_not_null())
         old_keys = pl.col("story_keys").fill_null(pl.lit([], pl.List(pl.String)))
         fresh = pl.col("tonight_keys").list.set_difference(old_keys)
-        self._joined = tonight.with_columns(
+        stored = stored.with_columns(
             pl.col("example_text").fill_null(pl.col("tonight_text")),
-            (pl.col("n_stories").fill_null(0) + fresh.list.len().cast(pl.Int64)).alias("n_stories"),
+            (pl.col("n_stories") + fresh.list.len().cast(pl.Int64)).alias("n_stories"),
             (pl.col("n_documents").fill_null(0) + pl.col("tonight_docs")).alias("n_documents"),
             old_keys.list.concat(fresh).list.sort().list.head(MAX_STORY_KEYS).alias("story_keys"),
         )
+        new = never_stored.join(stored.select("outlet", "line_hash"), on=["outlet", "line_hash"], how="anti")
+        self._joined = pl.concat([new, stored.select(new.columns)])
         return self._joined
 
     def line_counts(self) -> pl.DataFrame:
