@@ -41,7 +41,10 @@ PATTERN_PREFIX_CHARS = 5  # a line's first characters decide whether the anchore
 LINE_FRAME_SCHEMA = {
     "doc": pl.Int64, "no": pl.Int64, "start": pl.Int64, "raw": pl.String, "text": pl.String,
     "heading": pl.Boolean, "words": pl.Int64, "key": pl.String,
+    "low": pl.String,     # text with whitespace runs as one space, lowercased (keyword search)
+    "agree": pl.Boolean,  # only characters the Rust and Python engines read alike (_ENGINES_AGREE)
 }
+_FROM_SPLIT_LINES = ["doc", "no", "start", "raw", "text", "heading", "words", "key"]
 
 
 def split_night(texts: list[str], markdown: list[bool]) -> pl.DataFrame:
@@ -54,12 +57,14 @@ def split_night(texts: list[str], markdown: list[bool]) -> pl.DataFrame:
         parts.append(_split_plain(plain_idx, [texts[i] for i in plain_idx]))
     md_idx = [i for i, md in enumerate(markdown) if md]
     if md_idx:
-        cols: dict[str, list] = {c: [] for c in LINE_FRAME_SCHEMA}
+        cols: dict[str, list] = {c: [] for c in _FROM_SPLIT_LINES}
         for i in md_idx:
             for ln in split_lines(texts[i], True):
-                for c, v in zip(LINE_FRAME_SCHEMA, (i, ln.no, ln.start, ln.raw, ln.text, ln.heading, ln.words, ln.key)):
+                for c, v in zip(_FROM_SPLIT_LINES, (i, ln.no, ln.start, ln.raw, ln.text, ln.heading, ln.words, ln.key)):
                     cols[c].append(v)
-        parts.append(pl.DataFrame(cols, schema=LINE_FRAME_SCHEMA))
+        md = pl.DataFrame(cols, schema={c: LINE_FRAME_SCHEMA[c] for c in _FROM_SPLIT_LINES})
+        parts.append(md.with_columns(low=pl.col("text").str.replace_all(_SPACE_TO_FOLD, " ").str.to_lowercase(),
+                                     agree=pl.col("text").str.contains(_ENGINES_AGREE)))
     if not parts:
         return pl.DataFrame(schema=LINE_FRAME_SCHEMA)
     return pl.concat(parts).sort("doc", "no") if len(parts) > 1 else parts[0]
@@ -83,14 +88,19 @@ def _split_plain(doc_idx: list[int], texts: list[str]) -> pl.DataFrame:
                                chars=pl.col("text").str.len_chars().cast(pl.Int64),
                                low=pl.col("single").str.to_lowercase())
     n, chars, low = pl.col("n"), pl.col("chars"), pl.col("low")
-    cjk = (n * 12 < chars) & pl.col("text").str.contains(_CJK.pattern)
-    lines = lines.with_columns(words=pl.when(cjk).then(pl.max_horizontal(n, chars // 2)).otherwise(n),
-                               year=low.str.contains("19|20"))
+    # scripts written without spaces (count_words): ~2 characters per word; the regex only runs on
+    # the few lines with under one space per 12 characters
+    sparse = lines.select(pl.int_range(pl.len()).alias("row"), "text", "n", "chars").filter(n * 12 < chars)
+    cjk = sparse.filter(pl.col("text").str.contains(_CJK.pattern))
+    words = lines["n"].scatter(cjk["row"], cjk.select(pl.max_horizontal(n, chars // 2))["n"]) if cjk.height \
+        else lines["n"]
+    lines = lines.with_columns(words=words, year=low.str.contains("19|20"),
+                               agree=pl.col("text").str.contains(_ENGINES_AGREE))
     # normalise_line in Rust on lines whose characters both engines treat alike (\b, \d, lowercase)
     folded = pl.when(pl.col("year")).then(low.str.replace_all(r"\b(?:19|20)\d\d\b", "0000")).otherwise(low)
     folded = folded.str.strip_chars(_NORMALISE_STRIP)
     tracked = pl.col("words") <= MAX_LINE_WORDS
-    agree = pl.col("text").str.contains(_ENGINES_AGREE)
+    agree = pl.col("agree")
     lines = lines.with_columns(normal=pl.when(tracked & agree).then(folded), _python=tracked & ~agree)
     normal = lines["normal"].to_list()
     need_python = np.flatnonzero(lines["_python"].to_numpy())
@@ -98,8 +108,7 @@ def _split_plain(doc_idx: list[int], texts: list[str]) -> pl.DataFrame:
         normal[k] = normalise_line(text)
     digest = xxhash.xxh3_64_hexdigest
     keys = [None if v is None else digest(v.encode()) for v in normal]
-    return lines.select(*[c for c in LINE_FRAME_SCHEMA if c != "key"]).with_columns(
-        key=pl.Series(keys, dtype=pl.String)).select(list(LINE_FRAME_SCHEMA))
+    return lines.with_columns(key=pl.Series(keys, dtype=pl.String)).select(list(LINE_FRAME_SCHEMA))
 
 
 def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFrame:
@@ -110,7 +119,7 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
     pattern can start with)."""
     text, words = pl.col("text"), pl.col("words")
     terminal = text.str.contains(_TERMINAL.pattern)
-    lines = lines.with_columns(found=patterns.keywords_found(lines["text"].str.to_lowercase()))
+    lines = lines.with_columns(found=patterns.keywords_found(lines["low"]))
     keyword = pl.col("found").list.len() > 0
     first = text.str.slice(0, 1)
     prefix = text.str.slice(0, PATTERN_PREFIX_CHARS)
@@ -136,12 +145,11 @@ def _caption_maybe(lines: pl.DataFrame) -> pl.Series:
     outside ``_ENGINES_AGREE`` are always included (the rule computes their prefix itself)."""
     text = pl.col("text")
     long = lines.select((text.str.count_matches(" ", literal=True) >= _CAPTION_MIN_SPACES).alias("long"))["long"]
-    cand = lines.select("doc", "text").with_row_index("row").filter(long)
+    cand = lines.select("doc", "text", "agree").with_row_index("row").filter(long)
     if not cand.height:
         return long
     word_chars = text.str.to_lowercase().str.replace_all(r"\W+", "")
-    cand = cand.with_columns(prefix=text.str.slice(0, 24).str.to_lowercase().str.replace_all(r"\W+", ""),
-                             agree=text.str.contains(_ENGINES_AGREE))
+    cand = cand.with_columns(prefix=text.str.slice(0, 24).str.to_lowercase().str.replace_all(r"\W+", ""))
     short = cand["prefix"].str.len_chars() < 6  # fewer than 6 word characters in the first 24: the whole line
     if short.any():
         whole = cand.filter(short).select(word_chars.str.slice(0, 6))["text"]

@@ -116,7 +116,9 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
         return None
 
     def keywords_found(self, lowercased: pl.Series) -> pl.Series:
-        """The ``needs`` substrings each (lowercased) line holds: one overlapping Aho-Corasick pass."""
+        """The ``needs`` substrings each line holds (lines lowercased, whitespace runs as one space: a
+        keyword holds single spaces only, so a line that holds it still does): one overlapping
+        Aho-Corasick pass."""
         if not self.keywords:
             return pl.Series([[]] * len(lowercased), dtype=pl.List(pl.String))
         return lowercased.str.extract_many(list(self.keywords), overlapping=True)
@@ -156,6 +158,8 @@ def load_patterns(path: str | None = None) -> PatternSet:
         needs = tuple(entry.get("needs") or ())
         if any(k != k.lower() or not k for k in needs):
             raise ValueError(f"pattern {entry['id']}: 'needs' entries must be non-empty and lowercase")
+        if any("  " in k or any(c.isspace() and c != " " for c in k) for k in needs):
+            raise ValueError(f"pattern {entry['id']}: 'needs' entries may hold single spaces only")
         pats.append(Pattern(
             id=entry["id"], regex=re.compile(entry["re"], re.I), comment=entry.get("comment", ""),
             lift=entry.get("lift"), where=entry.get("where", "any"),
