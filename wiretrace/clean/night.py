@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 
 from .frequency import MAX_LINE_WORDS, normalise_line
-from .lines import _CAPTION_MIN_SPACES, _CJK, _LIST_MARKS, _TERMINAL, NightLines, split_lines
+from .lines import _CAPTION_MIN_SPACES, _CJK, _LIST_ITEM, _LIST_MARKS, _TERMINAL, NightLines, split_lines
 from .patterns import MAX_PATTERN_WORDS, PatternSet
 
 # Python's whitespace (str.isspace, what str.split/str.strip use), spelled out for the Rust engine,
@@ -142,25 +142,34 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
 
 
 def _rust_may_match(lines: pl.DataFrame, patterns: PatternSet) -> pl.Series:
-    """``candidate``, cleared where the pattern list, run in Rust, matches nothing. Only decided for
-    lines of printable ASCII (and the whitespace both engines' \\s knows) that ``pattern_text`` leaves
-    as they are: there the two engines read every class of the patterns alike (\\w, \\d, \\s,
-    \\b, case folding), and Rust's automata run them at a fraction of ``re``'s cost per line."""
-    checkable = pl.col("candidate") & ~pl.col("_unsure") & pl.col("text").str.contains(_ASCII_SAME_CLASSES)
+    """``candidate``, cleared where the pattern list, run in Rust on the line's ``pattern_text``,
+    matches nothing. Decided for lines of ``_ENGINES_AGREE`` characters without U+001C..U+001F (\\s to
+    Python only): there the two engines read every class of the patterns alike (\\w, \\d, \\s,
+    \\b, case folding), and Rust's automata run them at a fraction of ``re``'s cost per line. Printable
+    ASCII lines get the patterns with ASCII word boundaries, which keep Rust on its fastest automata."""
+    checkable = pl.col("candidate") & pl.col("agree") & ~pl.col("text").str.contains(r"[\x1c-\x1f]")
     check = lines.with_row_index("row").filter(checkable).select("row", "text", "low", "found")
     if not check.height:
         return lines["candidate"]
-    hit = check.select(pl.col("text").str.contains(patterns.rust_anchored) if patterns.rust_anchored
-                       else pl.lit(False))["text"].to_numpy().copy()
+    marked = pl.col("text").str.slice(0, 1).is_in(list(_LIST_MARKS)) | pl.col("text").str.contains("^[0-9]")
+    check = check.with_columns(
+        pl.when(marked).then(pl.col("text").str.replace(_LIST_ITEM.pattern, "")).otherwise(pl.col("text")),
+        ascii=pl.col("text").str.contains(_ASCII_SAME_CLASSES))
+    ascii_line = check["ascii"].to_numpy()
     keyworded = (check["found"].list.len() > 0).to_numpy()
-    for needs, rust_regex in patterns.rust_gated:
-        todo = np.flatnonzero(keyworded & ~hit)
-        if not todo.size:
-            break
-        sub = check[todo]
-        gate = sub["low"].str.contains_any(list(needs)).to_numpy()
-        if gate.any():
-            hit[todo[gate]] = sub.filter(gate)["text"].str.contains(rust_regex).to_numpy()
+    hit = np.zeros(check.height, dtype=bool)
+    # (keywords, (regex for ASCII lines, regex for others)); the anchored alternation needs none
+    checks = ([((), patterns.rust_anchored)] if patterns.rust_anchored else []) + list(patterns.rust_gated)
+    for needs, (for_ascii, for_others) in checks:
+        todo = keyworded & ~hit if needs else ~hit
+        for on_ascii, rx in ((True, for_ascii), (False, for_others)):
+            rows = np.flatnonzero(todo & (ascii_line == on_ascii))
+            sub = check[rows]
+            if needs and rows.size:
+                gate = sub["low"].str.contains_any(list(needs)).to_numpy()
+                rows, sub = rows[gate], sub.filter(gate)
+            if rows.size:
+                hit[rows] = sub["text"].str.contains(rx).to_numpy()
     candidate = lines["candidate"].to_numpy().copy()
     candidate[check["row"].to_numpy()[~hit]] = False
     return pl.Series("candidate", candidate)

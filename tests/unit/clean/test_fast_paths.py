@@ -227,7 +227,10 @@ def test_pattern_candidates_cover_every_line_a_pattern_matches():
     ps = load_patterns()
     lines = _corpus_lines() + [ln for t in _AWKWARD for ln in t.split("\n") if ln.strip()]
     lines += ["Leave a Reply Cancel reply", "LEAVE A REPLY", "Tags: budget, council", "3 Comments", "Ad",
-              "- Related Articles", "• Source of information: AFP", "Back to top button", "AP"]
+              "- Related Articles", "• Source of information: AFP", "Back to top button", "AP",
+              "– Lire la suite", "1. Commentaires (3)", "Ünïcode caption here (AFP / Getty Images)",
+              "Photo\x1c: Reuters", "Tempo de leitura: 2 minutos", "Publicité", "© 2024 Société Générale",
+              "Abonnez-vous à notre newsletter", "Schlagwörter: Politik, Wahl", "Fuente: EFE"]
     frame = with_rule_features(split_night(lines, [False] * len(lines)), ps)
     rows = frame.select("text", "words", "candidate").iter_rows()
     matched = 0
@@ -236,8 +239,8 @@ def test_pattern_candidates_cover_every_line_a_pattern_matches():
         hit = ps.match(line, words if line is text else None)
         matched += hit is not None
         assert candidate or hit is None, text
-    assert matched >= 25
-    assert not frame["candidate"].all()  # the gate does skip lines
+    assert matched >= 30
+    assert frame["candidate"].sum() < len(lines) // 2  # the gate does skip lines
 
 
 def test_caption_candidates_cover_every_line_the_caption_rule_groups():
