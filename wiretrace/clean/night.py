@@ -19,7 +19,7 @@ import polars as pl
 import xxhash
 
 from .frequency import MAX_LINE_WORDS, normalise_line
-from .lines import _CAPTION_MIN_SPACES, _CJK, _LIST_ITEM, _LIST_MARKS, _TERMINAL, NightLines, split_lines
+from .lines import _CAPTION_MIN_SPACES, _CJK, _LIST_MARKS, _TERMINAL, NightLines, split_lines
 from .patterns import MAX_PATTERN_WORDS, PatternSet
 
 # Python's whitespace (str.isspace, what str.split/str.strip use), spelled out for the Rust engine,
@@ -30,7 +30,6 @@ _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE) + "]"
 _SPACE_TO_FOLD = _SPACE_CLASS + "{2,}|" + "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE if c != " ") + "]"
 _NORMALISE_STRIP = " .:;|•-–—*"  # frequency.normalise_line's strip set
 _PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
-_ASCII_SAME_CLASSES = r"^[\x09-\x0d\x20-\x7e]*$"  # U+001C..U+001F are \s to Python only
 # Lines made only of these characters lowercase alike in Python and Rust and have the same word
 # characters in both (\b): ASCII, Latin-1 and Latin Extended-A letters, general punctuation; not the
 # superscript digits and fractions (numeric to Python's \w only), nor the joiners and connector
@@ -136,43 +135,8 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
     lines = lines.with_columns(
         candidate=(words <= MAX_PATTERN_WORDS + 1)  # a list marker is one of the words
         & (pl.col("keyword_hit").fill_null(True) | pl.col("_unsure") | pl.col("_prefix").is_in(list(feasible))),
-    )
-    lines = lines.with_columns(candidate=_rust_may_match(lines, patterns)).drop("_prefix", "_unsure")
+    ).drop("_prefix", "_unsure")
     return lines.with_columns(caption_maybe=_caption_maybe(lines))
-
-
-def _rust_may_match(lines: pl.DataFrame, patterns: PatternSet) -> pl.Series:
-    """``candidate``, cleared where the pattern list, run in Rust on the line's ``pattern_text``,
-    matches nothing. Decided for lines of ``_ENGINES_AGREE`` characters without U+001C..U+001F (\\s to
-    Python only): there the two engines read every class of the patterns alike (\\w, \\d, \\s,
-    \\b, case folding), and Rust's automata run them at a fraction of ``re``'s cost per line. Printable
-    ASCII lines get the patterns with ASCII word boundaries, which keep Rust on its fastest automata."""
-    checkable = pl.col("candidate") & pl.col("agree") & ~pl.col("text").str.contains(r"[\x1c-\x1f]")
-    check = lines.with_row_index("row").filter(checkable).select("row", "text", "low", "found")
-    if not check.height:
-        return lines["candidate"]
-    marked = pl.col("text").str.slice(0, 1).is_in(list(_LIST_MARKS)) | pl.col("text").str.contains("^[0-9]")
-    check = check.with_columns(
-        pl.when(marked).then(pl.col("text").str.replace(_LIST_ITEM.pattern, "")).otherwise(pl.col("text")),
-        ascii=pl.col("text").str.contains(_ASCII_SAME_CLASSES))
-    ascii_line = check["ascii"].to_numpy()
-    keyworded = (check["found"].list.len() > 0).to_numpy()
-    hit = np.zeros(check.height, dtype=bool)
-    # (keywords, (regex for ASCII lines, regex for others)); the anchored alternation needs none
-    checks = ([((), patterns.rust_anchored)] if patterns.rust_anchored else []) + list(patterns.rust_gated)
-    for needs, (for_ascii, for_others) in checks:
-        todo = keyworded & ~hit if needs else ~hit
-        for on_ascii, rx in ((True, for_ascii), (False, for_others)):
-            rows = np.flatnonzero(todo & (ascii_line == on_ascii))
-            sub = check[rows]
-            if needs and rows.size:
-                gate = sub["low"].str.contains_any(list(needs)).to_numpy()
-                rows, sub = rows[gate], sub.filter(gate)
-            if rows.size:
-                hit[rows] = sub["text"].str.contains(rx).to_numpy()
-    candidate = lines["candidate"].to_numpy().copy()
-    candidate[check["row"].to_numpy()[~hit]] = False
-    return pl.Series("candidate", candidate)
 
 
 def _caption_maybe(lines: pl.DataFrame) -> pl.Series:

@@ -36,10 +36,6 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
     # ``anchored`` for the regex module, whose partial matching answers "could a line starting with this
     # text match" (syntax and IGNORECASE agree with ``re`` on printable ASCII, all it is asked about)
     anchored_partial: regex.Pattern | None = None
-    # the same patterns for Rust (polars; night._rust_may_match), each as (for ASCII lines, for others):
-    # the anchored alternation, and each ``needs`` pattern with its keywords
-    rust_anchored: tuple[str, str] | None = None
-    rust_gated: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = ()
     # prefix -> whether an anchored pattern can match a line starting with it (feasible_prefixes)
     _prefix_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -173,16 +169,7 @@ def load_patterns(path: str | None = None) -> PatternSet:
     anchored = _alternation(plain)
     keywords = tuple(dict.fromkeys(k for p in pats for k in p.needs))
     partial = regex.compile(anchored.pattern, regex.IGNORECASE) if anchored is not None else None
-    rust_anchored = _for_rust(anchored.pattern) if anchored is not None else None
-    rust_gated = tuple((p.needs, _for_rust(p.regex.pattern)) for p in pats if p.needs)
-    return PatternSet(tuple(pats), combined, anchored, _dispatch_table(plain), keywords, partial,
-                      rust_anchored=rust_anchored, rust_gated=rust_gated)
-
-
-def _for_rust(pattern: str) -> tuple[str, str]:
-    """A case-insensitive Rust regex for ASCII lines, with ASCII word boundaries (the same on ASCII
-    text, and they keep Rust on its fast automata, which do not handle Unicode ones), and for others."""
-    return "(?i)" + re.sub(r"(?<!\\)\\b", r"(?-u:\\b)", pattern), "(?i)" + pattern
+    return PatternSet(tuple(pats), combined, anchored, _dispatch_table(plain), keywords, partial)
 
 
 def _alternation(pats: list[Pattern]) -> re.Pattern | None:
