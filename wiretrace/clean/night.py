@@ -140,9 +140,10 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
 
 
 def _caption_maybe(lines: pl.DataFrame) -> pl.Series:
-    """Lines the caption rule has to look at: lines of 10+ words that share their first 6 word
-    characters (lowercased; ``lines._word_prefix``) with another such line of the document. Lines
-    outside ``_ENGINES_AGREE`` are always included (the rule computes their prefix itself)."""
+    """Lines the caption rule has to look at: lines of 10+ words that share their first 6 tokens
+    (lowercased) with another such line of the document, found in two steps: lines sharing their
+    first 6 word characters (``lines._word_prefix``), then among them their first 6 tokens. Lines
+    outside ``_ENGINES_AGREE`` are always included (the rule tokenises them itself)."""
     text = pl.col("text")
     long = lines.select((text.str.count_matches(" ", literal=True) >= _CAPTION_MIN_SPACES).alias("long"))["long"]
     cand = lines.select("doc", "text", "agree").with_row_index("row").filter(long)
@@ -155,9 +156,20 @@ def _caption_maybe(lines: pl.DataFrame) -> pl.Series:
         whole = cand.filter(short).select(word_chars.str.slice(0, 6))["text"]
         cand = cand.with_columns(cand["prefix"].scatter(np.flatnonzero(short.to_numpy()), whole))
     cand = cand.with_columns(pl.col("prefix").str.slice(0, 6))
-    shared = cand.select("doc", "prefix").is_duplicated() | ~cand["agree"]
+    cand = cand.filter(cand.select("doc", "prefix").is_duplicated() | ~cand["agree"])
+    # then the first 6 tokens (``LineEngine._captions`` groups by them: tokens of the first 60
+    # characters when they hold 7, else of the whole line)
+    def first_six(text: pl.Expr) -> pl.Expr:
+        return text.str.to_lowercase().str.extract_all(r"\w+").list.head(6).list.join(" ")
+
+    start = pl.col("text").str.slice(0, 60)
+    cand = cand.with_columns(six=first_six(start), few=start.str.count_matches(r"\w+") < 7)
+    few = cand["few"].to_numpy()
+    if few.any():
+        cand = cand.with_columns(cand["six"].scatter(np.flatnonzero(few), cand.filter(few).select(first_six(pl.col("text")))["text"]))
+    cand = cand.filter(cand.select("doc", "six").is_duplicated() | ~cand["agree"])
     maybe = np.zeros(lines.height, dtype=bool)
-    maybe[cand["row"].filter(shared).to_numpy()] = True
+    maybe[cand["row"].to_numpy()] = True
     return pl.Series("caption_maybe", maybe)
 
 
