@@ -146,6 +146,7 @@ class NightLines:
     terminal: list[bool]      # ends like a sentence (_TERMINAL)
     candidate: list[bool]     # False: no pattern can match the line (night.with_rule_features)
     caption_maybe: list[bool]  # False: the line is neither a caption nor a captioned sentence (ditto)
+    caption_docs: list[bool]   # per document: any caption_maybe line
     n_stories: list[int | None]  # distinct stories of the outlet the line occurs in (None: not tracked)
     first_sentence: list[int]  # per document: row of the first sentence-like line (doc end if none)
     last_sentence: list[int]   # per document: row of the last one (-1 if none)
@@ -203,7 +204,8 @@ class LineEngine:
         if any(known_urls):
             self._own_url(L, live, known_urls, meta)
         self._frequency(L, live, outlet)
-        self._captions(L, live)  # before the head rules: a caption under the title is not a dek
+        if L.caption_docs[d]:
+            self._captions(L, live)  # before the head rules: a caption under the title is not a dek
         self._head(L, live, meta, known_title, shape_rules)
         body = [k for k in range(s, e) if status[k] is None]
         removed = [k for k in range(s, e) if status[k] is not None]

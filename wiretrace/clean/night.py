@@ -205,6 +205,7 @@ def night_lines(lines: pl.DataFrame, n_docs: int, extractor_output: list[bool],
         sentence=sentence.tolist(),
         terminal=lines["terminal"].to_list(), candidate=lines["candidate"].to_list(),
         caption_maybe=lines["caption_maybe"].to_list(),
+        caption_docs=(np.bincount(doc, weights=lines["caption_maybe"].to_numpy(), minlength=n_docs) > 0).tolist(),
         n_stories=lines["n_stories"].to_list(), first_sentence=first.tolist(), last_sentence=last.tolist(),
         candidate_rows=rows[cand].tolist(), found=found,
     )
