@@ -38,6 +38,7 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
     anchored_partial: regex.Pattern | None = None
     # prefix -> whether an anchored pattern can match a line starting with it (feasible_prefixes)
     _prefix_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _try_cache: dict = field(default_factory=dict, compare=False, repr=False)  # see _to_try
 
     def feasible_prefixes(self, prefixes: list[str]) -> set[str]:
         """The prefixes (a line's first few characters, printable ASCII) that some anchored pattern can
@@ -91,9 +92,7 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
         if found is not None:
             if not (any_anchored or found):
                 return None
-            for p in self.patterns:  # file order decides between patterns that both match
-                if (found.isdisjoint(p.needs) if p.needs else not any_anchored):
-                    continue
+            for p in self._to_try(found, any_anchored):  # file order decides between patterns that both match
                 m = p.regex.search(line)
                 if m:
                     return p, m
@@ -114,6 +113,16 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
             if m:
                 return p, m
         return None
+
+    def _to_try(self, found: frozenset[str], any_anchored: bool) -> tuple[Pattern, ...]:
+        """The patterns a line holding the keywords ``found`` can match, in file order (cached: a
+        night's lines hold a few dozen distinct keyword sets)."""
+        key = (found, any_anchored)
+        todo = self._try_cache.get(key)
+        if todo is None:
+            todo = self._try_cache[key] = tuple(
+                p for p in self.patterns if (not found.isdisjoint(p.needs) if p.needs else any_anchored))
+        return todo
 
     def keywords_found(self, lowercased: pl.Series) -> pl.Series:
         """The ``needs`` substrings each line holds (lines lowercased, whitespace runs as one space: a
