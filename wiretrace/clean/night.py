@@ -29,7 +29,9 @@ _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE) + "]"
 # runs that " ".join(s.split()) rewrites: two or more spaces, or any other whitespace character
 _SPACE_TO_FOLD = _SPACE_CLASS + "{2,}|" + "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE if c != " ") + "]"
 _NORMALISE_STRIP = " .:;|•-–—*"  # frequency.normalise_line's strip set
-_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+# prefixes the partial-match test may decide: printable ASCII and caseless typographic punctuation
+# (dashes, quotes, ellipsis), where the regex module and re read the patterns alike
+_PREFIX_SAFE = r"^[\x20-\x7e\x{2010}-\x{201f}\x{2026}]*$"
 # Lines made only of these characters lowercase alike in Python and Rust and have the same word
 # characters in both (\b): ASCII, Latin-1 and Latin Extended-A letters, general punctuation; not the
 # superscript digits and fractions (numeric to Python's \w only), nor the joiners and connector
@@ -129,7 +131,7 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
         keyword_hit=pl.when(words <= MAX_PATTERN_WORDS).then(keyword),
         _prefix=prefix,
         # pattern_text rewrites list items; other scripts are left to the full alternation
-        _unsure=first.is_in(list(_LIST_MARKS)) | first.str.contains("^[0-9]") | ~prefix.str.contains(_PRINTABLE_ASCII),
+        _unsure=first.is_in(list(_LIST_MARKS)) | first.str.contains("^[0-9]") | ~prefix.str.contains(_PREFIX_SAFE),
     )
     feasible = patterns.feasible_prefixes(lines["_prefix"].unique().to_list())
     lines = lines.with_columns(

@@ -34,18 +34,20 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
                                                  # patterns that can start with it (None: none can)
     keywords: tuple[str, ...]   # every ``needs`` substring, deduplicated
     # ``anchored`` for the regex module, whose partial matching answers "could a line starting with this
-    # text match" (syntax and IGNORECASE agree with ``re`` on printable ASCII, all it is asked about)
+    # text match" (syntax and IGNORECASE agree with ``re`` on printable ASCII and caseless punctuation,
+    # all it is asked about)
     anchored_partial: regex.Pattern | None = None
     # prefix -> whether an anchored pattern can match a line starting with it (feasible_prefixes)
     _prefix_cache: dict = field(default_factory=dict, compare=False, repr=False)
     _try_cache: dict = field(default_factory=dict, compare=False, repr=False)  # see _to_try
 
     def feasible_prefixes(self, prefixes: list[str]) -> set[str]:
-        """The prefixes (a line's first few characters, printable ASCII) that some anchored pattern can
-        match a line starting with: ``regex``'s partial matching answers "could this text be the
-        start of a match". A line whose prefix is not in the set cannot match ``anchored``, so the
-        night's lines are tested once per distinct prefix instead of once per line. Callers send a
-        line that is shorter than the prefix length as itself (a partial match includes a full one).
+        """The prefixes (a line's first few characters: printable ASCII, typographic punctuation) that
+        some anchored pattern can match a line starting with: ``regex``'s partial matching answers
+        "could this text be the start of a match". A line whose prefix is not in the set cannot match
+        ``anchored``, so the night's lines are tested once per distinct prefix instead of once per
+        line. Callers send a line that is shorter than the prefix length as itself (a partial match
+        includes a full one).
         """
         if self.anchored_partial is None:
             return set()
