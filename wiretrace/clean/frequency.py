@@ -18,6 +18,7 @@ merge into one cluster, which under-counts the footer (boilerplate kept), never 
 """
 
 import re
+from functools import lru_cache
 from datetime import date
 
 import numpy as np
@@ -88,6 +89,9 @@ def _word_char_table() -> np.ndarray:
 
 _IS_WORD = _word_char_table()
 _IS_WORD_OR_ASTRAL = np.append(_IS_WORD, True)  # index 0x10000 stands for every astral code point
+# BMP code points whose str.lower depends on context or yields two: final sigma, dotted capital I
+_LOWER_CONTEXTUAL = np.zeros(0x10000, dtype=bool)
+_LOWER_CONTEXTUAL[[0x03A3, 0x0130]] = True
 _P = np.uint64(0x100000001B3)
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 
@@ -111,6 +115,17 @@ def _pow_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POW_CACHE["p"][:n], _POW_CACHE["inv"][:n]
 
 
+@lru_cache(maxsize=1)
+def _bmp_lowercase() -> np.ndarray:
+    """``str.lower`` of each BMP code point as a table (surrogates and the ``_LOWER_CONTEXTUAL`` ones
+    map to themselves: texts holding those are lowercased by Python)."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    plain = np.flatnonzero(~_LOWER_CONTEXTUAL & ~((table >= 0xD800) & (table < 0xE000)))
+    chars = "".join(map(chr, plain.tolist()))
+    table[plain] = np.frombuffer(chars.lower().encode("utf-32-le"), dtype=np.uint32)
+    return table
+
+
 def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(hash, document index) of every ``\\w+`` token of ``texts`` (lowercased), all documents at once.
 
@@ -119,8 +134,13 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     finalised. Stable across processes, machines and library versions (no seeded hash). Astral code
     points (emoji, rare CJK) count as word characters.
     """
-    joined = "\x00".join(texts).lower()  # NUL is not a word character: tokens never span documents
+    joined = "\x00".join(texts)  # NUL is not a word character: tokens never span documents
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lower = _bmp_lowercase()
+    if cps.size and int(cps.max()) < 0x10000 and not _LOWER_CONTEXTUAL[cps].any():
+        cps = lower[cps]  # str.lower by table: every code point here lowercases to one, context-free
+    else:
+        cps = np.frombuffer(joined.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if not cps.size:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     padded = np.zeros(cps.size + 2, dtype=np.int8)  # word flags with a non-word character at each end

@@ -282,3 +282,12 @@ def test_story_clusters_form_inside_one_outlet_only():
     clusters = cluster_documents(doc, vals, np.array([0, 0, 0, 1, 1])).tolist()
     assert clusters == [0, 0, 2, 3, 4]
     assert cluster_documents(doc, vals, np.zeros(5, dtype=np.int64)).tolist() == [0, 0, 2, 0, 4]
+
+
+def test_token_hashes_lowercase_by_table_as_str_lower_does():
+    texts = ["Héllo WÖRLD, ÇA VA? Ǆemal ǅ ǈ ÿ Ÿ ẞ straße ΑΒΓ Ωmega КИЇВ Ꭰꭰ ＡＢＣ 2024",
+             "ΟΔΟΣ ΟΔΟΣ. İstanbul İZMİR", "plain ascii Text"]
+    for text in texts:
+        # an astral character sends the text down the str.lower path; the table path must agree
+        assert token_hashes(text).tolist() == token_hashes(text + " \U0001d400").tolist()[:-1], text
+        assert token_hashes(text).tolist() == token_hashes(text.lower()).tolist(), text
