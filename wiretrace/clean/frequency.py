@@ -251,22 +251,20 @@ def cluster_documents(doc: np.ndarray, vals: np.ndarray, group: np.ndarray) -> n
     outlet) join when the smaller one's fingerprint is at least ``SAME_STORY_CONTAINMENT`` contained in
     the other's. ``doc``/``vals``: flat fingerprints (``fingerprint_arrays``).
 
-    Shared hashes come from one sort of the hashes and a second of the shared ones by (group, hash,
-    document); only hashes held by 2..``MAX_POSTING`` documents of a group produce pairs, counted per
-    pair with one ``np.unique``.
+    Hashes a group holds more than once are found by hashing, then sorted by (group, hash, document);
+    only hashes held by 2..``MAX_POSTING`` documents of a group produce pairs, counted per pair with
+    one ``np.unique``.
     """
     n = len(group)
     cluster = np.arange(n, dtype=np.int64)
     if n < 2 or not doc.size:
         return cluster
-    # hashes held by two documents or more (of any group): one sort of the hashes, then the few
-    # shared ones sorted again by (group, hash, document)
+    # hashes a group holds twice or more: first found by hashing (the hash mixed with its group:
+    # a collision only keeps a few rows more), then the few sorted by (group, hash, document)
     hashes_per_doc = np.bincount(doc, minlength=n)
-    order = np.argsort(vals)
-    vals, doc = vals[order], doc[order]
-    run_id = np.cumsum(np.concatenate(([True], vals[1:] != vals[:-1]))) - 1
-    in_shared_run = np.bincount(run_id)[run_id] >= 2
-    doc, vals = doc[in_shared_run], vals[in_shared_run]
+    mixed = vals ^ (group[doc].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    repeated = pl.Series(mixed).is_duplicated().to_numpy()
+    doc, vals = doc[repeated], vals[repeated]
     g = group[doc]
     order = np.lexsort((doc, vals, g))
     doc, vals, g = doc[order], vals[order], g[order]
