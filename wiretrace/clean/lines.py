@@ -151,7 +151,8 @@ class NightLines:
     first_sentence: list[int]  # per document: row of the first sentence-like line (doc end if none)
     last_sentence: list[int]   # per document: row of the last one (-1 if none)
     candidate_rows: list[int]  # rows with candidate True, ascending
-    found: dict[int, frozenset[str]]  # candidate row -> the pattern keywords (``needs``) it holds
+    found: dict[int, tuple[frozenset[str], bool]]  # candidate row -> (the pattern keywords it holds,
+                                                   # whether an anchored pattern can fit its start)
     status: list[tuple | None] = field(default_factory=list)  # (reason_code, rule, lifted_as) once removed
 
     def __post_init__(self):
@@ -252,7 +253,9 @@ class LineEngine:
             hit = None
             if L.candidate[k]:
                 line = pattern_text(text[k])
-                hit = self.patterns.match(line, L.words[k] if line is text[k] else None, found=L.found[k])
+                found, may_anchor = L.found[k]
+                hit = self.patterns.match(line, L.words[k] if line is text[k] else None, found=found,
+                                          may_anchor=may_anchor)
                 if hit is not None:
                     where = hit[0].where
                     in_head = k < first_sentence

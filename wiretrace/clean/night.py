@@ -134,9 +134,11 @@ def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFram
         _unsure=first.is_in(list(_LIST_MARKS)) | first.str.contains("^[0-9]") | ~prefix.str.contains(_PREFIX_SAFE),
     )
     feasible = patterns.feasible_prefixes(lines["_prefix"].unique().to_list())
+    may_anchor = pl.col("_unsure") | pl.col("_prefix").is_in(list(feasible))
     lines = lines.with_columns(
         candidate=(words <= MAX_PATTERN_WORDS + 1)  # a list marker is one of the words
-        & (pl.col("keyword_hit").fill_null(True) | pl.col("_unsure") | pl.col("_prefix").is_in(list(feasible))),
+        & (pl.col("keyword_hit").fill_null(True) | may_anchor),
+        may_anchor=may_anchor,
     ).drop("_prefix", "_unsure")
     return lines.with_columns(caption_maybe=_caption_maybe(lines))
 
@@ -200,7 +202,9 @@ def night_lines(lines: pl.DataFrame, n_docs: int, extractor_output: list[bool],
     np.minimum.at(first, doc[sentence], s_rows)
     np.maximum.at(last, doc[sentence], s_rows)
     cand = lines["candidate"].to_numpy()
-    found = dict(zip(rows[cand].tolist(), map(frozenset, lines.filter(pl.col("candidate"))["found"].to_list())))
+    candidates = lines.filter(pl.col("candidate"))
+    found = dict(zip(rows[cand].tolist(), zip(map(frozenset, candidates["found"].to_list()),
+                                              candidates["may_anchor"].to_list())))
     return NightLines(
         doc_start=bounds, no=lines["no"].to_list(), start=start.to_list(), raw=lines["raw"],
         text=lines["text"].to_list(), heading=lines["heading"].to_list(), words=lines["words"].to_list(),

@@ -79,18 +79,21 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
 
     def match(self, line: str, words: int | None = None,
               keyword_hit: bool | None = None,
-              found: frozenset[str] | None = None) -> tuple[Pattern, re.Match] | None:
+              found: frozenset[str] | None = None,
+              may_anchor: bool = True) -> tuple[Pattern, re.Match] | None:
         """The first pattern (file order) matching the whole-line text, with its match.
 
         Patterns that scan the line (``.{0,120}\\b…``) are costly in ``re``; they declare ``needs``
         and are only tried when one of those substrings is in the lowercased line. The other
         patterns are anchored on a literal start and are tried together as one alternation.
         ``words``: the line's word count, ``keyword_hit``: ``keyword_hits`` of the line, if known;
-        ``found``: the ``needs`` substrings the lowercased line holds (``keywords_found``), if known.
+        ``found``: the ``needs`` substrings the lowercased line holds (``keywords_found``), if known;
+        ``may_anchor``: False when the line's start is known to fit no anchored pattern
+        (``feasible_prefixes``).
         """
         if (words if words is not None else len(line.split())) > MAX_PATTERN_WORDS:
             return None
-        any_anchored = self.anchored_match(line)
+        any_anchored = may_anchor and self.anchored_match(line)
         if found is not None:
             if not (any_anchored or found):
                 return None

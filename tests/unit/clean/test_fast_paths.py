@@ -232,13 +232,16 @@ def test_pattern_candidates_cover_every_line_a_pattern_matches():
               "Photo\x1c: Reuters", "Tempo de leitura: 2 minutos", "Publicité", "© 2024 Société Générale",
               "Abonnez-vous à notre newsletter", "Schlagwörter: Politik, Wahl", "Fuente: EFE"]
     frame = with_rule_features(split_night(lines, [False] * len(lines)), ps)
-    rows = frame.select("text", "words", "candidate").iter_rows()
+    rows = frame.select("text", "words", "candidate", "found", "may_anchor").iter_rows()
     matched = 0
-    for text, words, candidate in rows:
+    for text, words, candidate, found, may_anchor in rows:
         line = pattern_text(text)
         hit = ps.match(line, words if line is text else None)
         matched += hit is not None
         assert candidate or hit is None, text
+        if candidate:  # the engine's call, with the night's keyword and prefix hints, finds the same
+            hinted = ps.match(line, words if line is text else None, found=frozenset(found), may_anchor=may_anchor)
+            assert (hinted and hinted[0].id) == (hit and hit[0].id), text
     assert matched >= 30
     assert not frame["candidate"].all()  # the gate does skip lines
 
