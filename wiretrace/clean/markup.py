@@ -22,6 +22,7 @@ _LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
 
 # Signals that a text/plain document is in fact a markdown export (the seeds ship such files as .txt).
 _MD_SIGNALS = re.compile(r"\[[^\]\n]+\]\([^)\n]*\)|^#{1,6}\s|\*\*[^*\n]+\*\*|^\s*>\s|<https?://", re.M)
+_MD_SIGNAL_LITERALS = ("](", "#", "**", ">", "<http")  # one in each signal above
 
 
 def looks_like_markdown(text: str) -> bool:
@@ -35,7 +36,13 @@ def markdown_flags(texts: list[str]) -> list[bool]:
     if not texts:
         return []
     signals = "(?m)" + _MD_SIGNALS.pattern
-    return (pl.Series(texts, dtype=pl.String).str.slice(0, 200_000).str.count_matches(signals) >= 2).to_list()
+    head = pl.Series(texts, dtype=pl.String).str.slice(0, 200_000)
+    # every signal holds one of these literals: the regex only runs on texts that hold one
+    maybe = head.str.contains_any(list(_MD_SIGNAL_LITERALS))
+    flags = pl.Series([False] * len(texts))
+    if maybe.any():
+        flags = flags.scatter(maybe.arg_true(), head.filter(maybe).str.count_matches(signals) >= 2)
+    return flags.to_list()
 
 
 def strip_markdown_line(line: str) -> tuple[str, bool]:
