@@ -126,6 +126,11 @@ def _bmp_lowercase() -> np.ndarray:
     return table
 
 
+def _code_points(texts: list[str]) -> np.ndarray:
+    # NUL between texts is not a word character: tokens never span documents
+    return np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(hash, document index) of every ``\\w+`` token of ``texts`` (lowercased), all documents at once.
 
@@ -134,13 +139,19 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     finalised. Stable across processes, machines and library versions (no seeded hash). Astral code
     points (emoji, rare CJK) count as word characters.
     """
-    joined = "\x00".join(texts)  # NUL is not a word character: tokens never span documents
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lower = _bmp_lowercase()
-    if cps.size and int(cps.max()) < 0x10000 and not _LOWER_CONTEXTUAL[cps].any():
-        cps = lower[cps]  # str.lower by table: every code point here lowercases to one, context-free
-    else:
-        cps = np.frombuffer(joined.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cps = _code_points(texts)
+    # lowercase: texts holding a code point whose str.lower the BMP table cannot give (astral, final
+    # sigma, dotted capital I) are lowered by Python first; the table then lowers every code point
+    # (idempotent on lowered text)
+    special = (cps >= 0x10000) | _LOWER_CONTEXTUAL[np.minimum(cps, 0xFFFF)]
+    if special.any():
+        bounds = np.cumsum([0] + [len(t) + 1 for t in texts])
+        need = set(np.unique(np.searchsorted(bounds, np.flatnonzero(special), side="right") - 1).tolist())
+        texts = [t.lower() if i in need else t for i, t in enumerate(texts)]
+        cps = _code_points(texts)
+    astral = cps >= 0x10000
+    lowered = _bmp_lowercase()[np.minimum(cps, 0xFFFF)]
+    cps = np.where(astral, cps, lowered) if astral.any() else lowered
     if not cps.size:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     padded = np.zeros(cps.size + 2, dtype=np.int8)  # word flags with a non-word character at each end
@@ -153,7 +164,8 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(prefix[1:], out=prefix[1:])
     hashes = _fmix64((prefix[ends] - prefix[starts]) * inv[starts])
     doc_start = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # code point offset of each text
-    return hashes, np.searchsorted(doc_start, starts, side="right") - 1
+    per_doc = np.diff(np.append(np.searchsorted(starts, doc_start), starts.size))  # tokens are in order
+    return hashes, np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)
 
 
 def token_hashes(text: str) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import SHARED
 from wiretrace.clean import clean_documents
 from wiretrace.clean import pipeline
-from wiretrace.clean.frequency import (_WORD, cluster_documents, fingerprint_arrays, story_fingerprint,
+from wiretrace.clean.frequency import (_WORD, _token_hashes_with_doc, cluster_documents, fingerprint_arrays, story_fingerprint,
                                       story_fingerprints, story_fingerprints_of_texts, token_hashes)
 from wiretrace.clean.language import detect_language_reference, detect_languages
 from wiretrace.clean.lines import Line, _tokens, _word_prefix, pattern_text, split_lines
@@ -294,3 +294,10 @@ def test_token_hashes_lowercase_by_table_as_str_lower_does():
         # an astral character sends the text down the str.lower path; the table path must agree
         assert token_hashes(text).tolist() == token_hashes(text + " \U0001d400").tolist()[:-1], text
         assert token_hashes(text).tolist() == token_hashes(text.lower()).tolist(), text
+
+
+def test_token_documents_stay_right_when_lowercasing_lengthens_a_text():
+    # 'İ' lowercases to two code points: the tokens after it must still belong to their own text
+    hashes, doc = _token_hashes_with_doc(["İİİİ ab", "cd ef", "x\U0001d400y"])
+    assert doc.tolist() == [0] * 5 + [1, 1, 2]  # 'i̇' is 'i' and a combining dot: 4 + 1 tokens
+    assert hashes.tolist()[5:7] == token_hashes("cd ef").tolist()
