@@ -97,11 +97,18 @@ _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 
 
 def _powers(base: np.uint64, n: int) -> np.ndarray:
+    """base**k mod 2**64 for k < n: one accumulate over a first block, then whole blocks times
+    base**block (an accumulate over millions of elements is ten times slower)."""
+    block = min(n, 1 << 16)
+    first = np.full(block, base, dtype=np.uint64)
+    first[0] = 1
+    first = np.multiply.accumulate(first, dtype=np.uint64)
     out = np.empty(n, dtype=np.uint64)
-    out[0] = 1
-    if n > 1:
-        out[1:] = base
-        out = np.multiply.accumulate(out, dtype=np.uint64)
+    out[:block] = first
+    step = (first[-1:] * base)[0]  # base**block (array arithmetic: wraps without a warning)
+    for start in range(block, n, block):
+        stop = min(start + block, n)
+        np.multiply(out[start - block:stop - block], step, out=out[start:stop])
     return out
 
 
@@ -110,20 +117,24 @@ _POW_CACHE = {"n": 0, "p": np.empty(0, np.uint64), "inv": np.empty(0, np.uint64)
 
 def _pow_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     if _POW_CACHE["n"] < n:
-        m = max(n, 2 * _POW_CACHE["n"], 65_536)
+        m = max(n, 2 * _POW_CACHE["n"], FINGERPRINT_CHUNK_CHARS + (1 << 20))
         _POW_CACHE.update(n=m, p=_powers(_P, m), inv=_powers(_P_INV, m))
     return _POW_CACHE["p"][:n], _POW_CACHE["inv"][:n]
 
 
 @lru_cache(maxsize=1)
-def _bmp_lowercase() -> np.ndarray:
-    """``str.lower`` of each BMP code point as a table (surrogates and the ``_LOWER_CONTEXTUAL`` ones
-    map to themselves: texts holding those are lowercased by Python)."""
-    table = np.arange(0x10000, dtype=np.uint32)
-    plain = np.flatnonzero(~_LOWER_CONTEXTUAL & ~((table >= 0xD800) & (table < 0xE000)))
-    chars = "".join(map(chr, plain.tolist()))
-    table[plain] = np.frombuffer(chars.lower().encode("utf-32-le"), dtype=np.uint32)
-    return table
+def _lowercase_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indexed by BMP code point, and 0x10000 for every astral one: its ``str.lower`` (surrogates and
+    the ``_LOWER_CONTEXTUAL`` ones map to themselves), whether that is a word character, and whether
+    the text holding it must be lowered by Python (astral, ``_LOWER_CONTEXTUAL``)."""
+    lower = np.arange(0x10001, dtype=np.uint32)
+    special = np.zeros(0x10001, dtype=bool)
+    special[0x10000] = True
+    special[:0x10000] = _LOWER_CONTEXTUAL
+    plain = np.flatnonzero(~special[:0x10000] & ~((lower[:0x10000] >= 0xD800) & (lower[:0x10000] < 0xE000)))
+    lower[plain] = np.frombuffer("".join(map(chr, plain.tolist())).lower().encode("utf-32-le"), dtype=np.uint32)
+    word_of_lower = _IS_WORD_OR_ASTRAL[np.minimum(lower, 0x10000)]
+    return lower, word_of_lower, special
 
 
 def _code_points(texts: list[str]) -> np.ndarray:
@@ -140,22 +151,23 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     points (emoji, rare CJK) count as word characters.
     """
     cps = _code_points(texts)
+    lower, word_of_lower, special = _lowercase_tables()
+    at = np.minimum(cps, 0x10000)  # table index; 0x10000 stands for every astral code point
     # lowercase: texts holding a code point whose str.lower the BMP table cannot give (astral, final
-    # sigma, dotted capital I) are lowered by Python first; the table then lowers every code point
-    # (idempotent on lowered text)
-    special = (cps >= 0x10000) | _LOWER_CONTEXTUAL[np.minimum(cps, 0xFFFF)]
-    if special.any():
+    # sigma, dotted capital I) are lowered by Python first; the table then lowers every BMP code
+    # point (idempotent on lowered text)
+    if special[at].any():
         bounds = np.cumsum([0] + [len(t) + 1 for t in texts])
-        need = set(np.unique(np.searchsorted(bounds, np.flatnonzero(special), side="right") - 1).tolist())
+        need = set(np.unique(np.searchsorted(bounds, np.flatnonzero(special[at]), side="right") - 1).tolist())
         texts = [t.lower() if i in need else t for i, t in enumerate(texts)]
         cps = _code_points(texts)
-    astral = cps >= 0x10000
-    lowered = _bmp_lowercase()[np.minimum(cps, 0xFFFF)]
-    cps = np.where(astral, cps, lowered) if astral.any() else lowered
+        at = np.minimum(cps, 0x10000)
+    word = word_of_lower[at]
+    cps = np.where(at == 0x10000, cps, lower[at]) if (at == 0x10000).any() else lower[at]
     if not cps.size:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     padded = np.zeros(cps.size + 2, dtype=np.int8)  # word flags with a non-word character at each end
-    padded[1:-1] = _IS_WORD_OR_ASTRAL[np.minimum(cps, 0x10000)]
+    padded[1:-1] = word
     edges = np.flatnonzero(np.diff(padded))
     starts, ends = edges[0::2], edges[1::2]
     pw, inv = _pow_tables(cps.size + 1)

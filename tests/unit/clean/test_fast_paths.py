@@ -301,3 +301,12 @@ def test_token_documents_stay_right_when_lowercasing_lengthens_a_text():
     hashes, doc = _token_hashes_with_doc(["İİİİ ab", "cd ef", "x\U0001d400y"])
     assert doc.tolist() == [0] * 5 + [1, 1, 2]  # 'i̇' is 'i' and a combining dot: 4 + 1 tokens
     assert hashes.tolist()[5:7] == token_hashes("cd ef").tolist()
+
+
+def test_blocked_powers_equal_one_long_accumulate():
+    from wiretrace.clean.frequency import _P, _P_INV, _powers
+    for base in (_P, _P_INV):
+        for n in (1, 2, 65_535, 65_536, 65_537, 200_003):
+            ref = np.full(n, base, dtype=np.uint64)
+            ref[0] = 1
+            assert np.array_equal(_powers(base, n), np.multiply.accumulate(ref, dtype=np.uint64)), n
