@@ -45,6 +45,7 @@ LINE_FRAME_SCHEMA = {
     "heading": pl.Boolean, "words": pl.Int64, "key": pl.String,
     "low": pl.String,     # text with whitespace runs as one space, lowercased (keyword search)
     "agree": pl.Boolean,  # only characters the Rust and Python engines read alike (_ENGINES_AGREE)
+    "spaces": pl.Int64,   # text.count(" ")
 }
 _FROM_SPLIT_LINES = ["doc", "no", "start", "raw", "text", "heading", "words", "key"]
 
@@ -66,7 +67,8 @@ def split_night(texts: list[str], markdown: list[bool]) -> pl.DataFrame:
                     cols[c].append(v)
         md = pl.DataFrame(cols, schema={c: LINE_FRAME_SCHEMA[c] for c in _FROM_SPLIT_LINES})
         parts.append(md.with_columns(low=pl.col("text").str.replace_all(_SPACE_TO_FOLD, " ").str.to_lowercase(),
-                                     agree=pl.col("text").str.contains(_ENGINES_AGREE)))
+                                     agree=pl.col("text").str.contains(_ENGINES_AGREE),
+                                     spaces=pl.col("text").str.count_matches(" ", literal=True).cast(pl.Int64)))
     if not parts:
         return pl.DataFrame(schema=LINE_FRAME_SCHEMA)
     return pl.concat(parts).sort("doc", "no") if len(parts) > 1 else parts[0]
@@ -96,7 +98,12 @@ def _split_plain(doc_idx: list[int], texts: list[str]) -> pl.DataFrame:
     cjk = sparse.filter(pl.col("text").str.contains(_CJK.pattern))
     words = lines["n"].scatter(cjk["row"], cjk.select(pl.max_horizontal(n, chars // 2))["n"]) if cjk.height \
         else lines["n"]
-    lines = lines.with_columns(words=words, year=low.str.contains("19|20"),
+    # spaces in the text itself (the caption rule's length test): the folded count where folding
+    # changed nothing, else counted
+    refolded = lines.with_row_index("row").filter(pl.col("single") != pl.col("text")).select("row", "text")
+    spaces = (lines["n"] - 1).scatter(refolded["row"], refolded["text"].str.count_matches(" ", literal=True)
+                                      .cast(pl.Int64)) if refolded.height else lines["n"] - 1
+    lines = lines.with_columns(words=words, spaces=spaces, year=low.str.contains("19|20"),
                                agree=pl.col("text").str.contains(_ENGINES_AGREE))
     # normalise_line in Rust on lines whose characters both engines treat alike (\b, \d, lowercase)
     folded = pl.when(pl.col("year")).then(low.str.replace_all(r"\b(?:19|20)\d\d\b", "0000")).otherwise(low)
@@ -149,7 +156,7 @@ def _caption_maybe(lines: pl.DataFrame) -> pl.Series:
     first 6 word characters (``lines._word_prefix``), then among them their first 6 tokens. Lines
     outside ``_ENGINES_AGREE`` are always included (the rule tokenises them itself)."""
     text = pl.col("text")
-    long = lines.select((text.str.count_matches(" ", literal=True) >= _CAPTION_MIN_SPACES).alias("long"))["long"]
+    long = lines["spaces"] >= _CAPTION_MIN_SPACES
     cand = lines.select("doc", "text", "agree").with_row_index("row").filter(long)
     if not cand.height:
         return long

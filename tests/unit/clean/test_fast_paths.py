@@ -221,6 +221,7 @@ def test_split_night_equals_split_lines_per_text():
                 for t in texts for ln in split_lines(t, markdown)]
         assert got == want
         assert frame["doc"].to_list() == [d for d, t in enumerate(texts) for _ in split_lines(t, markdown)]
+        assert frame["spaces"].to_list() == [t.count(" ") for t in frame["text"].to_list()]
 
 
 def test_pattern_candidates_cover_every_line_a_pattern_matches():
