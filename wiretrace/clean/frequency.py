@@ -152,7 +152,8 @@ def _token_hashes_with_doc(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     cps = _code_points(texts)
     lower, word_of_lower, special = _lowercase_tables()
-    at = np.minimum(cps, 0x10000)  # table index; 0x10000 stands for every astral code point
+    # table index; 0x10000 stands for every astral code point
+    at = cps if not cps.size or int(cps.max()) < 0x10000 else np.minimum(cps, 0x10000)
     # lowercase: texts holding a code point whose str.lower the BMP table cannot give (astral, final
     # sigma, dotted capital I) are lowered by Python first; the table then lowers every BMP code
     # point (idempotent on lowered text)
