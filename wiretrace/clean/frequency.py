@@ -290,6 +290,8 @@ def cluster_documents(doc: np.ndarray, vals: np.ndarray, group: np.ndarray) -> n
     mixed = vals ^ (group[doc].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     repeated = pl.Series(mixed).is_duplicated().to_numpy()
     doc, vals = doc[repeated], vals[repeated]
+    if not doc.size:  # no outlet holds a hash twice: every document is its own story
+        return cluster
     g = group[doc]
     order = np.lexsort((doc, vals, g))
     doc, vals, g = doc[order], vals[order], g[order]

@@ -286,6 +286,8 @@ def test_story_clusters_form_inside_one_outlet_only():
     clusters = cluster_documents(doc, vals, np.array([0, 0, 0, 1, 1])).tolist()
     assert clusters == [0, 0, 2, 3, 4]
     assert cluster_documents(doc, vals, np.zeros(5, dtype=np.int64)).tolist() == [0, 0, 2, 0, 4]
+    # nothing shared inside any outlet (one document each): no clusters, no error
+    assert cluster_documents(doc, vals, np.arange(5)).tolist() == [0, 1, 2, 3, 4]
 
 
 def test_token_hashes_lowercase_by_table_as_str_lower_does():
