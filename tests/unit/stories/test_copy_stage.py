@@ -1,11 +1,13 @@
 """The batched copy stage computes exactly what the per-document definitions do."""
 
 import numpy as np
+import polars as pl
 import pytest
 import xxhash
 
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.minhash import MinHasher, band_keys, candidate_pairs, intersection_sizes, overlap
+from wiretrace.stories.pipeline import stored_shingles
 from wiretrace.stories.text import ShingleSets, body_hash, body_hashes, night_tokens, shingle_hashes, words
 
 TRICKY = [
@@ -65,6 +67,7 @@ def test_candidate_pairs_link_each_bucket_member_to_its_earliest_members_only():
     assert list(zip(j.tolist(), i.tolist())) == sorted(zip(j.tolist(), i.tolist()))
 
 
+
 def test_intersection_sizes_match_per_pair_intersections_in_any_chunking():
     sets = ShingleSets.of_texts(_texts(), 3)
     rng = np.random.default_rng(0)
@@ -113,3 +116,17 @@ def test_token_hashes_are_xxh32_of_the_words():
             acc = tok_h * np.uint64(0x9E3779B97F4A7C15)
             acc ^= acc >> np.uint64(29)
         assert np.array_equal(sets[i], np.unique((acc >> np.uint64(32)).astype(np.uint32)))
+
+
+def test_stored_shingles_are_read_back_and_rows_without_them_are_shingled_from_their_body():
+    texts = _texts()[:10]  # the first is empty: an empty list is stored, not NULL
+    stored = ShingleSets.of_texts(texts, 4).as_series().to_list()
+    stored[3] = stored[6] = stored[8] = None  # written before shingles were stored
+    ids = [f"a{i}" for i in range(len(texts))]
+    fingerprints = pl.DataFrame({"article_id": ids, "shingles": pl.Series(stored, dtype=pl.List(pl.UInt32))})
+    bodies = pl.DataFrame({"article_id": ids, "body": texts}).reverse().filter(pl.col("article_id") != "a8")
+    out = stored_shingles(fingerprints, bodies, 4)
+    expected = [shingle_hashes(t, 4) for t in texts]
+    expected[8] = np.empty(0, dtype=np.uint32)  # neither stored shingles nor a body
+    assert [x.tolist() for x in out] == [x.tolist() for x in expected]
+    assert [x.tolist() for x in stored_shingles(fingerprints.drop("shingles"), bodies, 4)][:3] == [x.tolist() for x in expected[:3]]
