@@ -76,7 +76,9 @@ def assign_copy_groups(
 
     empty = np.array([s is not None and len(s) == 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures, rows_per_band)
-    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout)
+    # only tonight's documents are placed: pairs among earlier ones are never asked for
+    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout,
+                                     query=np.fromiter((g is None for g in groups), dtype=bool, count=n))
     # Only this night's documents are placed, and an exact copy of an earlier document (same body hash,
     # not empty) joins its group without looking at candidates: verify pairs of the others only.
     seen_hashes = {body_hashes[i] for i in range(n) if groups[i] is not None}
