@@ -58,11 +58,12 @@ def band_keys(signatures: np.ndarray, rows_per_band: int) -> np.ndarray:
     """(n_docs, n_bands) uint64 keys: each band's rows_per_band minhash values folded into one hash."""
     n, p = signatures.shape
     n_bands = p // rows_per_band
-    sig = signatures[:, : n_bands * rows_per_band].astype(np.uint64).reshape(n, n_bands, rows_per_band)
+    sig = signatures[:, : n_bands * rows_per_band].reshape(n, n_bands, rows_per_band)
     key = np.zeros((n, n_bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for r in range(rows_per_band):
-            key = (key ^ sig[:, :, r]) * np.uint64(0x100000001B3)
+        for r in range(rows_per_band):  # in place: the (n, n_bands) keys are the largest arrays of a night
+            key ^= sig[:, :, r]
+            key *= np.uint64(0x100000001B3)
             key ^= key >> np.uint64(31)
     return key
 
