@@ -243,9 +243,15 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     verification, greedy groups. Returns ``arts`` with copy_group_id, n_shingles, match_jaccard,
     match_containment, body_hash, minhash, shingles; the night's shingle arrays; the earlier
     fingerprints matched against."""
-    old_fp = state.fingerprints.filter(
-        (pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode())
-    ).sort("published_date", "article_id")
+    # The window's rows are chosen on the narrow columns; the list columns (minhash, shingles: most of
+    # the bytes of the state) are gathered for those rows only, and shingles only for candidate pairs.
+    fp = state.fingerprints
+    old_fp = (
+        fp.select(pl.exclude("minhash", "shingles")).with_row_index("state_row")
+        .filter((pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode()))
+        .sort("published_date", "article_id")
+    )
+    old_rows = old_fp["state_row"]
     n_old, n_new = old_fp.height, arts.height
     hasher = MinHasher(num_perm=params.num_perm)
     new_tokens = night_tokens(arts["body"].to_list())
@@ -254,12 +260,13 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     new_sigs = hasher.signatures(new_sets)
     new_body_hashes = body_hashes(new_tokens)
     old_sigs = (
-        old_fp["minhash"].explode().to_numpy().astype(np.uint32).reshape(n_old, params.num_perm)
+        fp["minhash"].gather(old_rows).list.to_array(params.num_perm).to_numpy().astype(np.uint32, copy=False)
         if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
     )
+    with_shingles = fp.select("article_id", *(["shingles"] if "shingles" in fp.columns else []))
 
     def load_old_shingles(indices: list[int]) -> list[np.ndarray]:
-        return stored_shingles(old_fp[indices], state.bodies, params.shingle_size)
+        return stored_shingles(with_shingles[old_rows.gather(indices)], state.bodies, params.shingle_size)
 
     new_ids = arts["article_id"].to_list()
     groups, match_j, match_c = assign_copy_groups(
@@ -283,7 +290,7 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
         minhash=pl.Series(new_sigs).cast(pl.List(pl.UInt32)),
         shingles=new_sets.as_series(),
     )
-    return arts, new_shingles, old_fp
+    return arts, new_shingles, old_fp.drop("state_row")
 
 
 def stored_shingles(fingerprints: pl.DataFrame, bodies: pl.DataFrame, shingle_size: int) -> list[np.ndarray]:
