@@ -155,10 +155,11 @@ CREATE TABLE IF NOT EXISTS stories.fingerprints (
     n_shingles INTEGER NOT NULL,
     body_hash VARCHAR NOT NULL,
     minhash UINTEGER[] NOT NULL,
+    shingles UINTEGER[],
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
-COMMENT ON TABLE stories.fingerprints IS 'Stage state: per-article MinHash signature and body hash, so later nights find copies without re-reading history.';
+COMMENT ON TABLE stories.fingerprints IS 'Stage state: per-article MinHash signature, body hash and shingle hashes, so later nights find and verify copies without re-reading or re-shingling history.';
 COMMENT ON COLUMN stories.fingerprints.article_id IS 'clean.articles.article_id.';
 COMMENT ON COLUMN stories.fingerprints.copy_group_id IS 'Copy group at assignment.';
 COMMENT ON COLUMN stories.fingerprints.story_id IS 'Story fragment at assignment.';
@@ -167,6 +168,7 @@ COMMENT ON COLUMN stories.fingerprints.published_date IS 'Effective publication 
 COMMENT ON COLUMN stories.fingerprints.n_shingles IS 'Distinct word 4-grams of the body.';
 COMMENT ON COLUMN stories.fingerprints.body_hash IS 'xxh3 of the normalised token stream: equal for exact copies.';
 COMMENT ON COLUMN stories.fingerprints.minhash IS '128 MinHash values (multiply-shift family, seed 1) over the 4-gram hashes; LSH bands of 2.';
+COMMENT ON COLUMN stories.fingerprints.shingles IS 'Sorted distinct 32-bit hashes of the body''s word 4-grams (n_shingles of them): later nights verify candidate copies against them exactly. NULL on rows written before migration 0004 (their bodies are shingled again when needed).';
 COMMENT ON COLUMN stories.fingerprints.ingest_date IS 'Partition: the night that wrote this row.';
 COMMENT ON COLUMN stories.fingerprints.run_id IS 'Dagster run that wrote this row.';
 

@@ -120,3 +120,20 @@ def test_claims_quotes_without_speaker_key_gets_the_column(tmp_path) -> None:
         assert con.execute("SELECT quote_text, speaker_key FROM claims.quotes").fetchall() == [("We will hold.", None)]
     finally:
         con.close()
+
+
+def test_stories_fingerprints_without_shingles_get_the_column(tmp_path) -> None:
+    # A warehouse from before 0004: stories.fingerprints holds rows but has no shingles.
+    con = warehouse.connect(tmp_path / "warehouse.duckdb")
+    try:
+        warehouse.ensure_schema(con)
+        con.execute("ALTER TABLE stories.fingerprints DROP COLUMN shingles")
+        con.execute("DELETE FROM meta.schema_migrations WHERE version = '0004_stories_fingerprint_shingles'")
+        con.execute("""INSERT INTO stories.fingerprints BY NAME SELECT 'a' AS article_id, 'cg_a' AS copy_group_id,
+                       'st_a' AS story_id, DATE '2025-06-01' AS published_date, 3 AS n_shingles, 'h' AS body_hash,
+                       [1, 2]::UINTEGER[] AS minhash, DATE '2025-06-01' AS ingest_date""")
+        assert warehouse.ensure_schema(con) == ["0004_stories_fingerprint_shingles"]
+        # NULL, not an empty list: the copy stage shingles the body again for these rows
+        assert con.execute("SELECT article_id, shingles FROM stories.fingerprints").fetchall() == [("a", None)]
+    finally:
+        con.close()

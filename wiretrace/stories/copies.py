@@ -70,16 +70,25 @@ def assign_copy_groups(
     groups = list(group_of)
     jac = np.ones(n)
     con = np.ones(n)
-    todo = [i for i in np.argsort(order, kind="stable") if groups[i] is None]
+    rank_order = np.argsort(order, kind="stable")
+    placed = np.fromiter((g is not None for g in groups), dtype=bool, count=n)
+    todo = rank_order[~placed[rank_order]].tolist()
     if not todo:
         return groups, jac, con
 
     empty = np.array([s is not None and len(s) == 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures, rows_per_band)
-    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout)
+    # only tonight's documents are placed: pairs among earlier ones are never asked for
+    pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout, query=~placed)
     # Only this night's documents are placed, and an exact copy of an earlier document (same body hash,
     # not empty) joins its group without looking at candidates: verify pairs of the others only.
-    seen_hashes = {body_hashes[i] for i in range(n) if groups[i] is not None}
+    # first_with_hash: the earliest earlier document of each body hash that tonight's documents have.
+    tonight_hashes = {body_hashes[j] for j in todo}
+    first_with_hash: dict[str, int] = {}
+    for i in rank_order[placed[rank_order]].tolist():
+        if body_hashes[i] in tonight_hashes and body_hashes[i] not in first_with_hash:
+            first_with_hash[body_hashes[i]] = i
+    seen_hashes = set(first_with_hash)
     needs_pairs = np.zeros(n, dtype=bool)
     for j in todo:
         needs_pairs[j] = body_hashes[j] not in seen_hashes or len(shingles[j]) == 0
@@ -87,11 +96,11 @@ def assign_copy_groups(
     pair_i, pair_j = pair_i[needs_pairs[pair_j]], pair_j[needs_pairs[pair_j]]
 
     # Exact verification of every candidate pair at once (the rule needs true overlaps, not estimates).
-    missing = [int(i) for i in np.unique(np.concatenate([pair_i, pair_j])) if shingles[i] is None]
+    involved = np.unique(np.concatenate([pair_i, pair_j]))
+    missing = [i for i in involved.tolist() if shingles[i] is None]
     if missing:
         for i, s in zip(missing, shingle_loader(missing)):
             shingles[i] = s
-    involved = np.unique(np.concatenate([pair_i, pair_j]))
     local = np.full(n, -1, dtype=np.int64)
     local[involved] = np.arange(len(involved))
     sets = ShingleSets.from_arrays([shingles[i] for i in involved])
@@ -113,25 +122,22 @@ def assign_copy_groups(
     edited = acc_jac >= rule.jaccard_min
     edited_j, edited_i = acc_j[edited], acc_i[edited]  # still sorted by (j, i)
     multi = np.flatnonzero(np.bincount(edited_j, minlength=n) > 1)
+    in_multi = np.isin(edited_j, multi)
+    multi_j, multi_i = edited_j[in_multi], edited_i[in_multi]
     edited_partners: dict[int, list[int]] = {}
-    for i, j in zip(edited_i[np.isin(edited_j, multi)].tolist(), edited_j[np.isin(edited_j, multi)].tolist()):
-        edited_partners.setdefault(j, []).append(i)
+    if len(multi_j):
+        runs = np.flatnonzero(np.concatenate(([True], multi_j[1:] != multi_j[:-1])))
+        edited_partners = dict(zip(multi_j[runs].tolist(), (p.tolist() for p in np.split(multi_i, runs[1:]))))
 
     def get_shingles(i: int) -> np.ndarray:
         if shingles[i] is None:
             shingles[i] = shingle_loader([i])[0]
         return shingles[i]
 
-    first_with_hash: dict[str, int] = {}
-    for i in np.argsort(order, kind="stable"):
-        if groups[i] is not None:
-            first_with_hash.setdefault(body_hashes[i], i)
-
-    earlier_groups = {g for g in group_of if g is not None}
+    earlier_groups = set(group_of) - {None}
     members_of_new: dict[str, list[int]] = {}  # this night's groups -> their members so far
     # group -> rank of its first member; earlier nights' groups rank before all of tonight's
     founded_at: dict[str, int] = dict.fromkeys(earlier_groups, -1)
-    rank = order.tolist()
 
     for j in todo:
         exact = first_with_hash.get(body_hashes[j])
@@ -143,7 +149,7 @@ def assign_copy_groups(
         if best is None:
             groups[j] = new_group_id(j)
             members_of_new[groups[j]] = [j]
-            founded_at[groups[j]] = rank[j]
+            founded_at[groups[j]] = int(order[j])
         else:
             groups[j] = groups[best[0]]
             jac[j], con[j] = best[1], best[2]

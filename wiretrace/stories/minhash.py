@@ -58,47 +58,72 @@ def band_keys(signatures: np.ndarray, rows_per_band: int) -> np.ndarray:
     """(n_docs, n_bands) uint64 keys: each band's rows_per_band minhash values folded into one hash."""
     n, p = signatures.shape
     n_bands = p // rows_per_band
-    sig = signatures[:, : n_bands * rows_per_band].astype(np.uint64).reshape(n, n_bands, rows_per_band)
+    sig = signatures[:, : n_bands * rows_per_band].reshape(n, n_bands, rows_per_band)
     key = np.zeros((n, n_bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for r in range(rows_per_band):
-            key = (key ^ sig[:, :, r]) * np.uint64(0x100000001B3)
+        for r in range(rows_per_band):  # in place: the (n, n_bands) keys are the largest arrays of a night
+            key ^= sig[:, :, r]
+            key *= np.uint64(0x100000001B3)
             key ^= key >> np.uint64(31)
     return key
 
 
-def candidate_pairs(keys: np.ndarray, order: np.ndarray, empty: np.ndarray, fanout: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(keys: np.ndarray, order: np.ndarray, empty: np.ndarray, fanout: int = 3,
+                    query: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i, j) of documents sharing a band key, j later than i in ``order``, unique, sorted by (j, i).
 
     Each bucket links every member to its ``fanout`` earliest members only (a star, not a clique), so a
     wire text with hundreds of copies costs O(copies) pairs, not O(copies^2); the later member then finds
     its group through the earliest ones, which is what greedy assignment in publication order needs.
-    Documents flagged ``empty`` (no shingles) never pair. One stable sort per band (numpy).
+    Documents flagged ``empty`` (no shingles) never pair. ``query`` (bool per document): only pairs whose
+    later member j is a query document are returned (a night's articles against the earlier nights').
+
+    Per band, one plain sort of uint64 codes (high bits of the key | rank) groups the keys and orders
+    every bucket by rank in one go (numpy sorts plain integers with SIMD: measured 2-3x cheaper than the
+    stable argsort it replaces). Two keys that share the high bits are told apart by their full key, so
+    the buckets are exactly those of the full keys.
     """
     n, n_bands = keys.shape
     docs = np.flatnonzero(~np.asarray(empty, dtype=bool))
-    docs = docs[np.argsort(order[docs], kind="stable")]  # rank order: a stable sort by key keeps it per bucket
-    if len(docs) < 2:
+    docs = docs[np.argsort(order[docs], kind="stable")]  # rank order: position in ``docs`` is the rank
+    m = len(docs)
+    if m < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    is_query = np.ones(m, dtype=bool) if query is None else np.asarray(query, dtype=bool)[docs]
+    rank_bits = max(1, (m - 1).bit_length())
+    if rank_bits > 40:
+        raise ValueError(f"{m} documents leave too few key bits for the bucket sort")
+    rank_mask, drop = np.uint64((1 << rank_bits) - 1), np.uint64(rank_bits)
+    ranks = np.arange(m, dtype=np.uint64)
     found = []
-    band_major = np.ascontiguousarray(keys[docs].T)  # one contiguous row of keys per band
-    position = np.arange(len(docs))
-    for band_keys_ in band_major:
-        by_key = np.argsort(band_keys_, kind="stable")
-        sorted_keys = band_keys_[by_key]
-        new_bucket = np.empty(len(docs), dtype=bool)
-        new_bucket[0] = True
-        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
-        if new_bucket.all():
+    for band_keys_ in np.ascontiguousarray(keys[docs].T):  # one contiguous row of keys per band
+        code = band_keys_ >> drop
+        code <<= drop
+        code |= ranks
+        code.sort()
+        prefix = code >> drop
+        same = prefix[1:] == prefix[:-1]
+        if not same.any():
             continue  # no shared key in this band
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
-        pos = position - bucket_start
-        sorted_docs = docs[by_key]
+        rank_of = (code & rank_mask).view(np.int64)
+        key_of = band_keys_[rank_of]
+        same_key = key_of[1:] == key_of[:-1]
+        if not np.array_equal(same, same & same_key):
+            # a run of one prefix holding several keys (rare): order it by (key, rank) in place
+            run = np.cumsum(np.concatenate(([True], ~same)))
+            idx = np.flatnonzero(np.isin(run, run[1:][same & ~same_key]))
+            o = np.lexsort((rank_of[idx], key_of[idx], run[idx]))
+            rank_of[idx], key_of[idx] = rank_of[idx][o], key_of[idx][o]
+            same &= key_of[1:] == key_of[:-1]
+        new_bucket = np.concatenate(([True], ~same))
+        later = np.flatnonzero(~new_bucket & is_query[rank_of])  # position > 0 in its bucket, wanted
+        if not len(later):
+            continue
+        starts = np.flatnonzero(new_bucket)
+        start = starts[np.searchsorted(starts, later, side="right") - 1]
         for head in range(fanout):
-            later = np.flatnonzero(pos > head)
-            if not len(later):
-                break
-            found.append(sorted_docs[later] * n + sorted_docs[bucket_start[later] + head])
+            sel = later - start > head
+            found.append(docs[rank_of[later[sel]]] * n + docs[rank_of[start[sel] + head]])
     if not found:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     code = np.sort(np.concatenate(found))  # j * n + i: sorted = by (j, i); sort + mask beats np.unique here

@@ -35,7 +35,7 @@ from wiretrace.stories.cluster import Item, agglomerate, components
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import sentence_diff
 from wiretrace.stories.minhash import MinHasher, overlap
-from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens, shingle_hashes
+from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
 from wiretrace.stories.vectors import TermWeights, raw_matrix, term_weights, tfidf
 
 _EPOCH = date(1970, 1, 1)
@@ -75,7 +75,8 @@ class StoryParams:
 class StoryState:
     """What earlier nights left in the warehouse that this night needs (see ``state_sql``).
 
-    fingerprints: article_id, copy_group_id, story_id, outlet, published_date, n_shingles, body_hash, minhash
+    fingerprints: article_id, copy_group_id, story_id, outlet, published_date, n_shingles, body_hash, minhash,
+                  shingles (null on rows written before they were stored: their bodies are re-shingled)
     bodies:       article_id, body, title (clean.articles of those articles: verification, diffs, labels)
     doc_terms:    copy_group_id, article_id, story_id, published_date, term_ids, term_weights
     copy_groups:  latest stories.copy_groups row per group
@@ -102,6 +103,7 @@ class StoryState:
 FINGERPRINT_SCHEMA = {
     "article_id": pl.String, "copy_group_id": pl.String, "story_id": pl.String, "outlet": pl.String,
     "published_date": pl.Date, "n_shingles": pl.Int32, "body_hash": pl.String, "minhash": pl.List(pl.UInt32),
+    "shingles": pl.List(pl.UInt32),
 }
 DOC_TERMS_SCHEMA = {
     "copy_group_id": pl.String, "article_id": pl.String, "story_id": pl.String, "published_date": pl.Date,
@@ -207,7 +209,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     # ---- copy groups ------------------------------------------------------------------------
     earliest_new = arts["published_date"].min() if n_new else night
     since_copy = earliest_new - timedelta(days=params.copy_window_days)
-    arts, new_shingles, old_fp, bodies = copy_stage(arts, state, since_copy, params)
+    arts, new_shingles, old_fp = copy_stage(arts, state, since_copy, params)
     known_groups = set(state.copy_groups["copy_group_id"].to_list()) | set(old_fp["copy_group_id"].to_list())
     founders = arts.filter(~pl.col("copy_group_id").is_in(list(known_groups))).unique("copy_group_id", keep="first", maintain_order=True)
 
@@ -226,7 +228,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String)
     )
 
-    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, night, earliest_new, params)
+    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params)
 
 
 def _fragment_spans(fingerprints: pl.DataFrame) -> pl.DataFrame:
@@ -239,11 +241,17 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     """The copy-group stage of a night: shingles and MinHash of the night's bodies, LSH candidates
     against each other and the earlier nights' fingerprints published since ``since_copy``, exact
     verification, greedy groups. Returns ``arts`` with copy_group_id, n_shingles, match_jaccard,
-    match_containment, body_hash, minhash; the night's shingle arrays; the earlier fingerprints
-    matched against; earlier bodies by article id."""
-    old_fp = state.fingerprints.filter(
-        (pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode())
-    ).sort("published_date", "article_id")
+    match_containment, body_hash, minhash, shingles; the night's shingle arrays; the earlier
+    fingerprints matched against."""
+    # The window's rows are chosen on the narrow columns; the list columns (minhash, shingles: most of
+    # the bytes of the state) are gathered for those rows only, and shingles only for candidate pairs.
+    fp = state.fingerprints
+    old_fp = (
+        fp.select(pl.exclude("minhash", "shingles")).with_row_index("state_row")
+        .filter((pl.col("published_date") >= since_copy) & ~pl.col("article_id").is_in(arts["article_id"].implode()))
+        .sort("published_date", "article_id")
+    )
+    old_rows = old_fp["state_row"]
     n_old, n_new = old_fp.height, arts.height
     hasher = MinHasher(num_perm=params.num_perm)
     new_tokens = night_tokens(arts["body"].to_list())
@@ -252,15 +260,13 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     new_sigs = hasher.signatures(new_sets)
     new_body_hashes = body_hashes(new_tokens)
     old_sigs = (
-        old_fp["minhash"].explode().to_numpy().astype(np.uint32).reshape(n_old, params.num_perm)
+        fp["minhash"].gather(old_rows).list.to_array(params.num_perm).to_numpy().astype(np.uint32, copy=False)
         if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
     )
-    bodies = dict(zip(state.bodies["article_id"].to_list(), state.bodies["body"].to_list()))
-    old_ids = old_fp["article_id"].to_list()
+    with_shingles = fp.select("article_id", *(["shingles"] if "shingles" in fp.columns else []))
 
     def load_old_shingles(indices: list[int]) -> list[np.ndarray]:
-        # an earlier article without a stored body has no shingles (as shingle_hashes of "" )
-        return ShingleSets.of_texts([bodies.get(old_ids[i]) or "" for i in indices], params.shingle_size).as_list()
+        return stored_shingles(with_shingles[old_rows.gather(indices)], state.bodies, params.shingle_size)
 
     new_ids = arts["article_id"].to_list()
     groups, match_j, match_c = assign_copy_groups(
@@ -282,8 +288,31 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
         match_containment=pl.Series(match_c[n_old:]),
         body_hash=pl.Series(new_body_hashes, dtype=pl.String),
         minhash=pl.Series(new_sigs).cast(pl.List(pl.UInt32)),
+        shingles=new_sets.as_series(),
     )
-    return arts, new_shingles, old_fp, bodies
+    return arts, new_shingles, old_fp.drop("state_row")
+
+
+def stored_shingles(fingerprints: pl.DataFrame, bodies: pl.DataFrame, shingle_size: int) -> list[np.ndarray]:
+    """Shingle arrays of earlier articles, one per ``fingerprints`` row: the stored ``shingles``, else
+    (rows written before shingles were stored) the body from ``bodies`` shingled again; an article
+    without either has none (as shingle_hashes of "")."""
+    n = fingerprints.height
+    stored = (fingerprints["shingles"] if "shingles" in fingerprints.columns
+              else pl.Series(values=[None] * n, dtype=pl.List(pl.UInt32)))
+    present = stored.is_not_null().to_numpy()
+    # explode() gives one null for an empty or null list; the values themselves are never null
+    flat = stored.explode().drop_nulls().to_numpy().astype(np.uint32, copy=False)
+    bounds = np.concatenate(([0], np.cumsum(stored.list.len().fill_null(0).to_numpy().astype(np.int64)))).tolist()
+    out = [flat[bounds[k]:bounds[k + 1]] for k in range(n)]
+    missing = np.flatnonzero(~present).tolist()
+    if missing:
+        ids = fingerprints["article_id"].gather(missing)
+        found = dict(bodies.filter(pl.col("article_id").is_in(ids.implode())).select("article_id", "body").iter_rows())
+        texts = [found.get(a) or "" for a in ids.to_list()]
+        for k, s in zip(missing, ShingleSets.of_texts(texts, shingle_size).as_list()):
+            out[k] = s
+    return out
 
 
 def _cluster_new_groups(
@@ -338,7 +367,7 @@ def _cluster_new_groups(
     return result
 
 
-def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, night, earliest_new, params) -> NightResult:
+def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params) -> NightResult:
     # ---- members of touched copy groups (earlier nights' members from the state) ------------------
     touched = arts["copy_group_id"].unique().to_list()
     old_members = state.fingerprints.filter(pl.col("copy_group_id").is_in(touched)).select(
@@ -358,26 +387,29 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
     order = group_members.sort("published_date", "article_id").with_columns(
         copy_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("copy_group_id")
     )
+    # Earlier articles' bodies and shingles are looked up for the few that tonight needs (diffed
+    # members, representatives), not turned into dicts of the whole loaded state.
+    night_ids = set(arts["article_id"].to_list())
+    rep_changed = {g for g in touched if g in prev_rep and prev_rep[g] != rep_of[g]}
+    to_diff = [(a, g, rep_of[g]) for a, g in group_members.filter(
+        pl.col("is_new") | pl.col("copy_group_id").is_in(list(rep_changed))).select("article_id", "copy_group_id").iter_rows()
+        if a != rep_of[g]]
     night_bodies = dict(arts.select("article_id", "body").iter_rows())
+    earlier = sorted({x for a, _, rep in to_diff for x in (a, rep)} - night_ids)
+    night_bodies.update(state.bodies.filter(pl.col("article_id").is_in(earlier)).select("article_id", "body").iter_rows())
     shingles_of = dict(zip(arts["article_id"].to_list(), new_shingles))
-
-    def body_of(a: str) -> str | None:
-        return night_bodies.get(a, bodies.get(a))
+    earlier_reps = state.fingerprints.filter(
+        pl.col("article_id").is_in(sorted({rep_of[g] for g in touched} - night_ids))).unique("article_id", keep="first")
+    shingles_of.update(zip(earlier_reps["article_id"].to_list(),
+                           stored_shingles(earlier_reps, state.bodies, params.shingle_size)))
 
     def shingles(a: str) -> np.ndarray:
-        if a not in shingles_of:
-            b = body_of(a)
-            shingles_of[a] = shingle_hashes(b, params.shingle_size) if b is not None else np.empty(0, dtype=np.uint32)
-        return shingles_of[a]
+        return shingles_of.get(a, np.empty(0, dtype=np.uint32))
 
     # Diffs for the night's members, and for every member of a group whose representative changed.
     diff_rows = []
-    rep_changed = {g for g in touched if g in prev_rep and prev_rep[g] != rep_of[g]}
-    for a, g in group_members.filter(pl.col("is_new") | pl.col("copy_group_id").is_in(list(rep_changed))).select("article_id", "copy_group_id").iter_rows():
-        rep = rep_of[g]
-        if a == rep:
-            continue
-        mb, rb = body_of(a), body_of(rep)
+    for a, g, rep in to_diff:
+        mb, rb = night_bodies.get(a), night_bodies.get(rep)
         if mb is None or rb is None:
             continue
         diff_rows.extend((g, a, rep, op, i, s) for op, i, s in sentence_diff(mb, rb))
@@ -434,7 +466,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, bodies, 
 
     fingerprints = arts.select(
         "article_id", "copy_group_id", "story_id", "outlet", "published_date", "n_shingles",
-        "body_hash", "minhash",  # computed by copy_stage
+        "body_hash", "minhash", "shingles",  # computed by copy_stage
     ).cast(FINGERPRINT_SCHEMA)
     doc_terms = founders.select(
         "copy_group_id", "article_id", "published_date",

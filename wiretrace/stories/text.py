@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
@@ -179,6 +180,10 @@ class ShingleSets:
     @property
     def sizes(self) -> np.ndarray:
         return np.diff(self.offsets)
+
+    def as_series(self) -> pl.Series:
+        """One List(UInt32) row per document (arrow list over ``flat``, no per-document Python objects)."""
+        return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(self.offsets), pa.array(self.flat)))
 
     def as_list(self) -> list[np.ndarray]:
         """One view per document (plain slicing: several times cheaper than np.split)."""

@@ -1,11 +1,13 @@
 """The batched copy stage computes exactly what the per-document definitions do."""
 
 import numpy as np
+import polars as pl
 import pytest
 import xxhash
 
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.minhash import MinHasher, band_keys, candidate_pairs, intersection_sizes, overlap
+from wiretrace.stories.pipeline import stored_shingles
 from wiretrace.stories.text import ShingleSets, body_hash, body_hashes, night_tokens, shingle_hashes, words
 
 TRICKY = [
@@ -65,6 +67,51 @@ def test_candidate_pairs_link_each_bucket_member_to_its_earliest_members_only():
     assert list(zip(j.tolist(), i.tolist())) == sorted(zip(j.tolist(), i.tolist()))
 
 
+
+
+def _star_pairs(keys, order, empty, fanout):
+    """The definition, per band in Python: each bucket member paired with its fanout earliest members."""
+    pairs = set()
+    for band in range(keys.shape[1]):
+        buckets = {}
+        for d in np.argsort(order, kind="stable"):
+            if not empty[d]:
+                buckets.setdefault(int(keys[d, band]), []).append(int(d))
+        for members in buckets.values():
+            pairs |= {(members[h], d) for p, d in enumerate(members) for h in range(min(p, fanout))}
+    return pairs
+
+
+@pytest.mark.parametrize("low_bits_only", [False, True])
+def test_candidate_pairs_are_the_star_pairs_of_every_bucket(low_bits_only):
+    # low_bits_only: keys that share their high bits and differ in the low ones are different buckets
+    # (the bucket sort groups by high bits first)
+    rng = np.random.default_rng(2)
+    n = 300
+    keys = rng.integers(0, 4, size=(n, 6)).astype(np.uint64)
+    keys = keys | (np.uint64(7) << np.uint64(60)) if low_bits_only else keys << np.uint64(60)
+    order, empty = rng.permutation(n), rng.random(n) < 0.05
+    i, j = candidate_pairs(keys, order, empty, fanout=2)
+    assert set(zip(i.tolist(), j.tolist())) == _star_pairs(keys, order, empty, 2)
+    assert np.all(order[i] < order[j]) and len(i) > 1000
+
+@pytest.mark.parametrize("fanout", [1, 3])
+def test_candidate_pairs_for_query_documents_are_the_unrestricted_pairs_that_end_in_one(fanout):
+    # few distinct band values, so buckets mix earlier and query documents at every position
+    rng = np.random.default_rng(5)
+    n = 400
+    keys = rng.integers(0, 6, size=(n, 8)).astype(np.uint64)
+    order = rng.permutation(n)
+    empty = rng.random(n) < 0.05
+    query = order >= 250  # the latest documents, as a night after the earlier nights
+    query[rng.choice(n, 20)] = True  # and some that are not the latest
+    all_i, all_j = candidate_pairs(keys, order, empty, fanout=fanout)
+    i, j = candidate_pairs(keys, order, empty, fanout=fanout, query=query)
+    assert len(i) > 100
+    assert np.array_equal(i, all_i[query[all_j]]) and np.array_equal(j, all_j[query[all_j]])
+    none_i, _ = candidate_pairs(keys, order, empty, fanout=fanout, query=np.zeros(n, dtype=bool))
+    assert len(none_i) == 0
+
 def test_intersection_sizes_match_per_pair_intersections_in_any_chunking():
     sets = ShingleSets.of_texts(_texts(), 3)
     rng = np.random.default_rng(0)
@@ -113,3 +160,17 @@ def test_token_hashes_are_xxh32_of_the_words():
             acc = tok_h * np.uint64(0x9E3779B97F4A7C15)
             acc ^= acc >> np.uint64(29)
         assert np.array_equal(sets[i], np.unique((acc >> np.uint64(32)).astype(np.uint32)))
+
+
+def test_stored_shingles_are_read_back_and_rows_without_them_are_shingled_from_their_body():
+    texts = _texts()[:10]  # the first is empty: an empty list is stored, not NULL
+    stored = ShingleSets.of_texts(texts, 4).as_series().to_list()
+    stored[3] = stored[6] = stored[8] = None  # written before shingles were stored
+    ids = [f"a{i}" for i in range(len(texts))]
+    fingerprints = pl.DataFrame({"article_id": ids, "shingles": pl.Series(stored, dtype=pl.List(pl.UInt32))})
+    bodies = pl.DataFrame({"article_id": ids, "body": texts}).reverse().filter(pl.col("article_id") != "a8")
+    out = stored_shingles(fingerprints, bodies, 4)
+    expected = [shingle_hashes(t, 4) for t in texts]
+    expected[8] = np.empty(0, dtype=np.uint32)  # neither stored shingles nor a body
+    assert [x.tolist() for x in out] == [x.tolist() for x in expected]
+    assert [x.tolist() for x in stored_shingles(fingerprints.drop("shingles"), bodies, 4)][:3] == [x.tolist() for x in expected[:3]]

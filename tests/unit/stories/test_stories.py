@@ -116,6 +116,27 @@ def test_exact_copies_share_group_across_nights():
     assert r2.copy_groups["member_count"].item() == 2
 
 
+
+def test_earlier_nights_are_verified_against_their_stored_shingles():
+    # 002 and 003 are edited copies (not exact) of 000/001 from the night before: joining them needs an
+    # exact overlap with the earlier articles, from the shingles stored on their night.
+    night1 = seed_articles().filter(pl.col("article_id").is_in(["000", "001", "004"]))
+    night2 = seed_articles(date(2025, 6, 15)).filter(pl.col("article_id").is_in(["002", "003"]))
+    r1 = assign_night(night1, StoryState.empty())
+    stored = dict(zip(r1.fingerprints["article_id"].to_list(), r1.fingerprints["shingles"].to_list()))
+    assert stored == {a: shingle_hashes(b, 4).tolist() for a, b in night1.select("article_id", "body").iter_rows()}
+    state = apply_night(StoryState.empty(), r1, night1)
+    wire = r1.members.filter(pl.col("article_id") == "000")["copy_group_id"].item()
+
+    from_stored = assign_night(night2, replace(state, bodies=state.bodies.clear()))  # no body to shingle again
+    assert from_stored.members["copy_group_id"].to_list() == [wire, wire]
+    # rows written before shingles were stored (NULL): the bodies are shingled again, same result
+    no_shingles = replace(state, fingerprints=state.fingerprints.with_columns(shingles=pl.lit(None, dtype=pl.List(pl.UInt32))))
+    assert assign_night(night2, no_shingles).members.equals(from_stored.members)
+    # with neither, nothing earlier verifies: the stored shingles are what matched above
+    neither = assign_night(night2, replace(no_shingles, bodies=state.bodies.clear()))
+    assert wire not in neither.members["copy_group_id"].to_list()
+
 def test_average_link_does_not_chain():
     # A~B and B~C (cos 0.6) but A and C orthogonal: single link / components would join all three.
     x = np.array([[1.0, 0.0], [np.sqrt(0.5), np.sqrt(0.5)], [0.0, 1.0]])
