@@ -186,7 +186,7 @@ def token_hashes(text: str) -> np.ndarray:
     return _token_hashes_with_doc([text])[0]
 
 
-FINGERPRINT_CHUNK_CHARS = 2_000_000  # bounds the numpy temporaries (~8 x 8 bytes per character)
+FINGERPRINT_CHUNK_CHARS = 250_000  # per numpy pass: keeps the temporaries (~8 x 8 bytes a character) cache-sized (2M: 0.85 s, 250k: 0.64 s on 8,000 texts)
 
 
 def story_fingerprints(docs: list[list[str]]) -> list[frozenset[int]]:
