@@ -106,16 +106,23 @@ def test_the_nightly_job_runs_on_a_migrated_warehouse(tmp_path) -> None:
         con.close()
 
 
-def test_claims_quotes_without_speaker_key_gets_the_column(tmp_path) -> None:
-    # A warehouse from before 0003: claims.quotes holds rows but has no speaker_key.
+def _warehouse_before(tmp_path, version: str, table: str, column: str, row_sql: str):
+    """A warehouse as it was before migration ``version``: ``table`` without ``column``, holding a row."""
     con = warehouse.connect(tmp_path / "warehouse.duckdb")
+    warehouse.ensure_schema(con)
+    con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # test constants, not data
+    con.execute("DELETE FROM meta.schema_migrations WHERE version = ?", [version])
+    con.execute(row_sql)
+    return con
+
+
+def test_claims_quotes_without_speaker_key_gets_the_column(tmp_path) -> None:
+    con = _warehouse_before(
+        tmp_path, "0003_claims_speaker_key", "claims.quotes", "speaker_key",
+        """INSERT INTO claims.quotes BY NAME SELECT 'a:q1' AS quote_id, 'a' AS article_id, 'a:s1' AS sentence_id,
+           'We will hold.' AS quote_text, 1 AS char_start, 14 AS char_end, 'direct' AS kind,
+           'unresolved' AS speaker_resolution, 0.5 AS confidence, DATE '2025-06-01' AS ingest_date""")
     try:
-        warehouse.ensure_schema(con)
-        con.execute("ALTER TABLE claims.quotes DROP COLUMN speaker_key")
-        con.execute("DELETE FROM meta.schema_migrations WHERE version = '0003_claims_speaker_key'")
-        con.execute("""INSERT INTO claims.quotes BY NAME SELECT 'a:q1' AS quote_id, 'a' AS article_id, 'a:s1' AS sentence_id,
-                       'We will hold.' AS quote_text, 1 AS char_start, 14 AS char_end, 'direct' AS kind,
-                       'unresolved' AS speaker_resolution, 0.5 AS confidence, DATE '2025-06-01' AS ingest_date""")
         assert warehouse.ensure_schema(con) == ["0003_claims_speaker_key"]
         assert con.execute("SELECT quote_text, speaker_key FROM claims.quotes").fetchall() == [("We will hold.", None)]
     finally:
@@ -123,15 +130,12 @@ def test_claims_quotes_without_speaker_key_gets_the_column(tmp_path) -> None:
 
 
 def test_stories_fingerprints_without_shingles_get_the_column(tmp_path) -> None:
-    # A warehouse from before 0004: stories.fingerprints holds rows but has no shingles.
-    con = warehouse.connect(tmp_path / "warehouse.duckdb")
+    con = _warehouse_before(
+        tmp_path, "0004_stories_fingerprint_shingles", "stories.fingerprints", "shingles",
+        """INSERT INTO stories.fingerprints BY NAME SELECT 'a' AS article_id, 'cg_a' AS copy_group_id,
+           'st_a' AS story_id, DATE '2025-06-01' AS published_date, 3 AS n_shingles, 'h' AS body_hash,
+           [1, 2]::UINTEGER[] AS minhash, DATE '2025-06-01' AS ingest_date""")
     try:
-        warehouse.ensure_schema(con)
-        con.execute("ALTER TABLE stories.fingerprints DROP COLUMN shingles")
-        con.execute("DELETE FROM meta.schema_migrations WHERE version = '0004_stories_fingerprint_shingles'")
-        con.execute("""INSERT INTO stories.fingerprints BY NAME SELECT 'a' AS article_id, 'cg_a' AS copy_group_id,
-                       'st_a' AS story_id, DATE '2025-06-01' AS published_date, 3 AS n_shingles, 'h' AS body_hash,
-                       [1, 2]::UINTEGER[] AS minhash, DATE '2025-06-01' AS ingest_date""")
         assert warehouse.ensure_schema(con) == ["0004_stories_fingerprint_shingles"]
         # NULL, not an empty list: the copy stage shingles the body again for these rows
         assert con.execute("SELECT article_id, shingles FROM stories.fingerprints").fetchall() == [("a", None)]

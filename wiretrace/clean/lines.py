@@ -22,7 +22,6 @@ trafilatura's output for HTML (lines of the extracted text). Rules, in order:
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import date
 
 import polars as pl
 from rapidfuzz import fuzz
@@ -442,6 +441,3 @@ def removed_rows(L: NightLines, rows: list[int]) -> list[dict]:
                     "rule": rule, "lifted_as": lifted_as})
     return out
 
-
-def lift_date(value) -> date | None:
-    return value if isinstance(value, date) else None

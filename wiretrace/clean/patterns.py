@@ -147,8 +147,6 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
                 return p, m
         return None
 
-    def matches_any(self, line: str) -> bool:
-        return self.match(line) is not None
 
 
 def _strip_named_groups(rx: str) -> str:
