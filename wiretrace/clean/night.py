@@ -122,7 +122,7 @@ def _split_plain(doc_idx: list[int], texts: list[str]) -> pl.DataFrame:
 
 def with_rule_features(lines: pl.DataFrame, patterns: PatternSet) -> pl.DataFrame:
     """Adds the per-line inputs of the line rules: ``sentence`` (prose: a few words ending like a
-    sentence, or long), ``terminal`` (ends like a sentence), ``keyword_hit`` (``PatternSet.keyword_hits``,
+    sentence, or long), ``terminal`` (ends like a sentence), ``keyword_hit`` (any ``PatternSet.keywords_found``,
     lines of at most ``MAX_PATTERN_WORDS`` words, else null) and ``candidate`` (False only where no
     pattern can match: too long, or no ``needs`` keyword and a first few characters no anchored
     pattern can start with)."""

@@ -61,13 +61,6 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
                 out.add(p)
         return out
 
-    def keyword_hits(self, lines: list[str]) -> list[bool]:
-        """Whether each line holds one of the ``needs`` substrings: one vectorised Aho-Corasick pass
-        (polars) over a whole batch, instead of a Python loop over the keywords per line."""
-        if not lines or not self.keywords:
-            return [False] * len(lines)
-        return pl.Series(lines, dtype=pl.String).str.to_lowercase().str.contains_any(list(self.keywords)).to_list()
-
     def anchored_match(self, line: str) -> bool:
         """Whether the line matches one of the anchored (``needs``-free) patterns. The alternation is
         chosen by the line's first character (``by_first_char``): a line starting with 'x' is only
@@ -77,43 +70,26 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
         rx = self.by_first_char.get(first, self.anchored) if first and first < "\x80" else self.anchored
         return rx is not None and rx.match(line) is not None
 
-    def match(self, line: str, words: int | None = None,
-              keyword_hit: bool | None = None,
-              found: frozenset[str] | None = None,
+    def match(self, line: str, words: int | None = None, found: frozenset[str] | None = None,
               may_anchor: bool = True) -> tuple[Pattern, re.Match] | None:
         """The first pattern (file order) matching the whole-line text, with its match.
 
         Patterns that scan the line (``.{0,120}\\b…``) are costly in ``re``; they declare ``needs``
         and are only tried when one of those substrings is in the lowercased line. The other
         patterns are anchored on a literal start and are tried together as one alternation.
-        ``words``: the line's word count, ``keyword_hit``: ``keyword_hits`` of the line, if known;
-        ``found``: the ``needs`` substrings the lowercased line holds (``keywords_found``), if known;
-        ``may_anchor``: False when the line's start is known to fit no anchored pattern
-        (``feasible_prefixes``).
+        ``words``: the line's word count; ``found``: the ``needs`` substrings the lowercased line
+        holds (``keywords_found`` for a batch; computed here if not given); ``may_anchor``: False when
+        the line's start is known to fit no anchored pattern (``feasible_prefixes``).
         """
         if (words if words is not None else len(line.split())) > MAX_PATTERN_WORDS:
             return None
         any_anchored = may_anchor and self.anchored_match(line)
-        if found is not None:
-            if not (any_anchored or found):
-                return None
-            for p in self._to_try(found, any_anchored):  # file order decides between patterns that both match
-                m = p.regex.search(line)
-                if m:
-                    return p, m
+        if found is None:
+            low = line.lower()
+            found = frozenset(k for k in self.keywords if k in low)
+        if not (any_anchored or found):
             return None
-        low = line.lower()
-        if not any_anchored:
-            if keyword_hit is None:
-                keyword_hit = any(k in low for k in self.keywords)
-            if not keyword_hit:
-                return None
-        for p in self.patterns:  # file order decides between patterns that both match
-            if p.needs:
-                if not any(k in low for k in p.needs):
-                    continue
-            elif not any_anchored:
-                continue
+        for p in self._to_try(found, any_anchored):  # file order decides between patterns that both match
             m = p.regex.search(line)
             if m:
                 return p, m
