@@ -299,6 +299,28 @@ def test_token_hashes_lowercase_by_table_as_str_lower_does():
         assert token_hashes(text).tolist() == token_hashes(text.lower()).tolist(), text
 
 
+def _reference_token_hash(token: str) -> int:
+    """A token's hash by its definition: the polynomial of its code points, finalised (fmix64)."""
+    from wiretrace.clean.frequency import _P
+    mask = 2**64 - 1
+    h = sum(ord(c) * pow(int(_P), k, 2**64) for k, c in enumerate(token)) & mask
+    for mult in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+        h = ((h ^ (h >> 33)) * mult) & mask
+    return h ^ (h >> 33)
+
+
+def test_token_hashes_equal_their_definition_on_ascii_edges_and_other_scripts():
+    # the characters next to the ASCII letter and digit ranges ('@[`{/:'), the underscore, and
+    # non-ASCII code points whose lowercase is ASCII (KELVIN SIGN) or that are word characters
+    text = "@Az[Za`a{z} /09: _x_ AZ az 0-9 \u212a\u212aelvin Ångström naïve ÉTÉ \u00b2 \u00bd Straße Ωmega 東京\tTAB\x00nul"
+    expected = [_reference_token_hash(t) for t in _WORD.findall(text.lower())]
+    assert token_hashes(text).tolist() == expected
+    # and inside a batch, where documents share one code point array
+    hashes, doc = _token_hashes_with_doc(["x", text, "", "Y"])
+    assert hashes.tolist() == [_reference_token_hash("x"), *expected, _reference_token_hash("y")]
+    assert doc.tolist() == [0] + [1] * len(expected) + [3]
+
+
 def test_token_documents_stay_right_when_lowercasing_lengthens_a_text():
     # 'İ' lowercases to two code points: the tokens after it must still belong to their own text
     hashes, doc = _token_hashes_with_doc(["İİİİ ab", "cd ef", "x\U0001d400y"])
