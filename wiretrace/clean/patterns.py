@@ -146,8 +146,8 @@ def load_patterns(path: str | None = None) -> PatternSet:
         needs = tuple(entry.get("needs") or ())
         if any(k != k.lower() or not k for k in needs):
             raise ValueError(f"pattern {entry['id']}: 'needs' entries must be non-empty and lowercase")
-        if any("  " in k or any(c.isspace() and c != " " for c in k) for k in needs):
-            raise ValueError(f"pattern {entry['id']}: 'needs' entries may hold single spaces only")
+        if any("  " in k or "\x00" in k or any(c.isspace() and c != " " for c in k) for k in needs):
+            raise ValueError(f"pattern {entry['id']}: 'needs' entries may hold single spaces only (and no NUL)")
         pats.append(Pattern(
             id=entry["id"], regex=re.compile(entry["re"], re.I), comment=entry.get("comment", ""),
             lift=entry.get("lift"), where=entry.get("where", "any"),
