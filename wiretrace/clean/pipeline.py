@@ -1,6 +1,7 @@
 """``clean_documents``: raw.documents rows → clean.articles, clean.removed_lines, failures, line stats."""
 
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ POOL_MIN_TEXT = 20000        # documents. Measured on a shared, loaded machine (
                              # start-up + pickling, and no idle core): only very large nights use it
                              # (benchmarks/bench_clean.py measures it with the threshold forced to 0)
 SHARDS_PER_WORKER = 1        # one task per worker: each task pays the pickling of its rows once
+SHARD_DOCS = 10_000          # a night is cleaned in groups of whole outlets of about this many documents:
+                             # in one piece a 100k-document night peaked at 7.6 GB and ran at half the
+                             # per-document rate of an 8,000-document one (numpy/polars temporaries
+                             # outgrow the caches, the language sort is n log n)
 
 ARTICLES_SCHEMA = {
     "article_id": pl.String, "document_id": pl.String, "outlet": pl.String, "title": pl.String,
@@ -118,27 +123,31 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
     """
     as_of = as_of or date.today()
     workers = max(1, min(workers, os.cpu_count() or 1))
-    rows = docs.select("document_id", "outlet", "content_type", "raw_text",
-                       *[c for c in ("source_url", "title_hint", "published_hint") if c in docs.columns]
-                       ).to_dicts()
-    html_idx = [i for i, r in enumerate(rows) if (r["content_type"] or "").lower() == "html"]
-    extracted = _extract_pages([(rows[i]["raw_text"], rows[i].get("source_url"), html_settings) for i in html_idx],
-                               workers)
+    docs = docs.select("document_id", "outlet", "content_type", "raw_text",
+                       *[c for c in ("source_url", "title_hint", "published_hint") if c in docs.columns])
+    html = (docs["content_type"].str.to_lowercase() == "html").fill_null(False)
+    html_idx = np.flatnonzero(html.to_numpy()).tolist()
+    pages = docs[html_idx].select("raw_text", pl.col("source_url") if "source_url" in docs.columns else
+                                  pl.lit(None, pl.String).alias("source_url")).rows()
+    extracted = _extract_pages([(raw, url, html_settings) for raw, url in pages], workers)
     extracts: dict[int, HtmlExtract | str] = dict(zip(html_idx, extracted))
     params = dict(as_of=as_of, min_stories=min_stories, html_settings=html_settings, patterns_path=patterns_path)
-    if workers > 1 and len(rows) >= POOL_MIN_TEXT:
-        shards = _outlet_shards(rows, workers * SHARDS_PER_WORKER)
-        if len(shards) > 1:
-            return _clean_sharded(rows, extracts, line_stats, shards, workers, params)
-    return _clean_rows(rows, extracts, line_stats, **params)
+    pool = workers > 1 and docs.height >= POOL_MIN_TEXT
+    shards = _outlet_shards(docs, max(-(-docs.height // SHARD_DOCS), workers * SHARDS_PER_WORKER if pool else 1))
+    if len(shards) == 1:
+        return _clean_rows(docs.to_dicts(), extracts, line_stats, **params)
+    return _clean_sharded(docs, extracts, line_stats, shards, workers if pool else 1, params)
 
 
-def _outlet_shards(rows: list[dict], n: int) -> list[list[int]]:
+def _outlet_shards(docs: pl.DataFrame, n: int) -> list[list[int]]:
     """Row indexes split into about ``n`` shards of whole outlets, balanced by characters (greedy)."""
+    if n <= 1:
+        return [list(range(docs.height))]
     by_outlet: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_outlet.setdefault(r["outlet"] or "", []).append(i)
-    weight = {o: sum(len(rows[i]["raw_text"] or "") for i in idxs) + 500 * len(idxs) for o, idxs in by_outlet.items()}
+    for i, o in enumerate(docs["outlet"].fill_null("").to_list()):
+        by_outlet.setdefault(o, []).append(i)
+    chars = docs["raw_text"].str.len_chars().fill_null(0).to_numpy()
+    weight = {o: int(chars[idxs].sum()) + 500 * len(idxs) for o, idxs in by_outlet.items()}
     shards: list[list[int]] = [[] for _ in range(min(n, len(by_outlet)))]
     load = [0] * len(shards)
     for o in sorted(by_outlet, key=lambda o: -weight[o]):
@@ -153,35 +162,48 @@ def _shard_job(args) -> CleanResult:
     return _clean_rows(rows, extracts, stats, **params)
 
 
-def _clean_sharded(rows, extracts, line_stats, shards, workers, params) -> CleanResult:
-    """Line rules per group of outlets in a process pool; results concatenated in input order."""
-    jobs = []
-    for shard in shards:
-        sub_rows = [rows[i] for i in shard]
+def _clean_sharded(docs: pl.DataFrame, extracts: dict, line_stats, shards: list[list[int]], workers: int,
+                   params: dict) -> CleanResult:
+    """The line rules per group of outlets (a shard): one after another, or in a process pool of
+    ``workers``; results concatenated in input order. A shard's rows become Python dicts only when it
+    is cleaned (or sent), and at most ``workers + 1`` shards are in flight, so memory follows the
+    shard size, not the night's."""
+    def job(shard: list[int]):
+        sub_rows = docs[shard].to_dicts()
         sub_extracts = {k: extracts[i] for k, i in enumerate(shard) if i in extracts}
         outlets = {r["outlet"] or "" for r in sub_rows}
         sub_stats = (line_stats.filter(pl.col("outlet").is_in(list(outlets))) if line_stats is not None
                      and line_stats.height else None)
-        jobs.append((sub_rows, sub_extracts, sub_stats, params))
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        parts = list(pool.map(_shard_job, jobs))
+        return sub_rows, sub_extracts, sub_stats, params
+
+    parts: list[CleanResult] = []
+    if workers == 1:
+        parts = [_shard_job(job(shard)) for shard in shards]
+    else:
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            in_flight = deque()
+            for shard in shards:
+                in_flight.append(pool.submit(_shard_job, job(shard)))
+                if len(in_flight) > workers:
+                    parts.append(in_flight.popleft().result())
+            parts.extend(f.result() for f in in_flight)
     # stored lines of outlets absent tonight: carried over (with the same retention rule)
-    tonight_outlets = {r["outlet"] or "" for r in rows}
+    tonight_outlets = docs["outlet"].fill_null("").unique().to_list()
     stats_parts = [p.line_stats for p in parts]
     if line_stats is not None and line_stats.height:
-        absent = line_stats.filter(~pl.col("outlet").is_in(list(tonight_outlets)))
+        absent = line_stats.filter(~pl.col("outlet").is_in(tonight_outlets))
         if absent.height:
             stats_parts.append(OutletLineCounter(absent).merged(params["as_of"], RARE_LINE_RETENTION_DAYS,
                                                                 params["min_stories"]))
-    order = {r["document_id"]: i for i, r in enumerate(rows)}
+    position = docs.select("document_id", _pos=pl.int_range(pl.len())).unique("document_id", keep="first")
 
     def in_input_order(frames: list[pl.DataFrame], id_col: str) -> pl.DataFrame:
         df = pl.concat(frames)
         if not df.height:
             return df
-        pos = df[id_col].replace_strict(order, return_dtype=pl.Int64, default=None)
-        return df.with_columns(pos.alias("_pos")).sort("_pos", maintain_order=True).drop("_pos")
+        return (df.join(position, left_on=id_col, right_on="document_id", how="left", maintain_order="left")
+                .sort("_pos", maintain_order=True).drop("_pos"))
 
     stats = pl.concat(stats_parts)
     return CleanResult(

@@ -96,6 +96,9 @@ def test_first_character_dispatch_equals_the_full_alternation():
     for line in lines:
         full = ps.anchored is not None and ps.anchored.match(line) is not None
         assert ps.anchored_match(line) == full, line
+        # and the alternative that matched is the first anchored pattern, in file order, matching alone
+        first = next((i for i, p in enumerate(ps.patterns) if not p.needs and p.regex.search(line)), None)
+        assert ps.first_anchored(line) == first, line
         hits += full
     assert hits >= 30
 
@@ -157,16 +160,20 @@ def _night(n_outlets: int, per_outlet: int, seed: int) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def test_outlet_shards_in_a_pool_give_the_same_result(monkeypatch):
+def test_outlet_shards_in_a_pool_or_in_turn_give_the_same_result(monkeypatch):
     night1 = _night(6, 4, 1)
     stats = clean_documents(night1, as_of=date(2025, 1, 1)).line_stats
     # a stored outlet that has no documents tonight must be carried over by the sharded path too
-    night2 = _night(5, 4, 2).with_columns(pl.col("document_id") + "_n2")
+    night2 = _night(5, 4, 2).with_columns(pl.col("document_id") + "_n2").sample(fraction=1.0, shuffle=True, seed=4)
     single = clean_documents(night2, stats, as_of=date(2025, 1, 2), workers=1)
     monkeypatch.setattr(pipeline, "POOL_MIN_TEXT", 1)
     pooled = clean_documents(night2, stats, as_of=date(2025, 1, 2), workers=2)
+    monkeypatch.setattr(pipeline, "SHARD_DOCS", 6)  # shards of one or two outlets, cleaned one after another
+    assert len(pipeline._outlet_shards(night2, -(-night2.height // 6))) > 2
+    in_turn = clean_documents(night2, stats, as_of=date(2025, 1, 2), workers=1)
     for name in ("articles", "removed_lines", "failures", "line_stats"):
         assert getattr(pooled, name).equals(getattr(single, name)), name
+        assert getattr(in_turn, name).equals(getattr(single, name)), name
     assert single.removed_lines.filter(pl.col("reason_code") == "frequency").height > 0
     assert "outlet5" in set(single.line_stats["outlet"])
 
