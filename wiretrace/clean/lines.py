@@ -153,6 +153,9 @@ class NightLines:
     found: dict[int, tuple[frozenset[str], bool]]  # candidate row -> (the pattern keywords it holds,
                                                    # whether an anchored pattern can fit its start)
     status: list[tuple | None] = field(default_factory=list)  # (reason_code, rule, lifted_as) once removed
+    # line text -> its pattern match (or None): a night repeats its boilerplate lines thousands of
+    # times, and a line's match depends on its text only (position rules are applied after)
+    matches: dict[str, tuple | None] = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.status:
@@ -251,10 +254,13 @@ class LineEngine:
                 continue
             hit = None
             if L.candidate[k]:
-                line = pattern_text(text[k])
-                found, may_anchor = L.found[k]
-                hit = self.patterns.match(line, L.words[k] if line is text[k] else None, found=found,
-                                          may_anchor=may_anchor)
+                try:
+                    hit = L.matches[text[k]]
+                except KeyError:
+                    line = pattern_text(text[k])
+                    found, may_anchor = L.found[k]
+                    hit = L.matches[text[k]] = self.patterns.match(
+                        line, L.words[k] if line is text[k] else None, found=found, may_anchor=may_anchor)
                 if hit is not None:
                     where = hit[0].where
                     in_head = k < first_sentence

@@ -61,14 +61,19 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
                 out.add(p)
         return out
 
-    def anchored_match(self, line: str) -> bool:
-        """Whether the line matches one of the anchored (``needs``-free) patterns. The alternation is
-        chosen by the line's first character (``by_first_char``): a line starting with 'x' is only
-        tried against the patterns that can start with 'x' (a 27-way alternation per line was a
-        tenth of the text path)."""
+    def first_anchored(self, line: str) -> int | None:
+        """Index (in ``patterns``) of the first anchored (``needs``-free) pattern, in file order, that
+        matches the line; None if none does. The alternation is chosen by the line's first character
+        (``by_first_char``): a line starting with 'x' is only tried against the patterns that can
+        start with 'x' (a 27-way alternation per line was a tenth of the text path)."""
         first = line[:1]
         rx = self.by_first_char.get(first, self.anchored) if first and first < "\x80" else self.anchored
-        return rx is not None and rx.match(line) is not None
+        m = rx.match(line) if rx is not None else None
+        return None if m is None else int(m.lastgroup[1:])
+
+    def anchored_match(self, line: str) -> bool:
+        """Whether the line matches one of the anchored (``needs``-free) patterns."""
+        return self.first_anchored(line) is not None
 
     def match(self, line: str, words: int | None = None, found: frozenset[str] | None = None,
               may_anchor: bool = True) -> tuple[Pattern, re.Match] | None:
@@ -83,26 +88,29 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
         """
         if (words if words is not None else len(line.split())) > MAX_PATTERN_WORDS:
             return None
-        any_anchored = may_anchor and self.anchored_match(line)
+        anchored = self.first_anchored(line) if may_anchor else None
         if found is None:
             low = line.lower()
             found = frozenset(k for k in self.keywords if k in low)
-        if not (any_anchored or found):
+        if anchored is None and not found:
             return None
-        for p in self._to_try(found, any_anchored):  # file order decides between patterns that both match
+        for p in self._to_try(found, anchored):  # file order decides between patterns that both match
             m = p.regex.search(line)
             if m:
                 return p, m
         return None
 
-    def _to_try(self, found: frozenset[str], any_anchored: bool) -> tuple[Pattern, ...]:
-        """The patterns a line holding the keywords ``found`` can match, in file order (cached: a
-        night's lines hold a few dozen distinct keyword sets)."""
-        key = (found, any_anchored)
+    def _to_try(self, found: frozenset[str], anchored: int | None) -> tuple[Pattern, ...]:
+        """The patterns a line holding the keywords ``found`` can match, in file order, up to the first
+        anchored pattern that matches it (``anchored``, an index: it ends the list, as it does match).
+        Cached: a night's lines hold a few dozen distinct keyword sets."""
+        key = (found, anchored)
         todo = self._try_cache.get(key)
         if todo is None:
+            stop = len(self.patterns) if anchored is None else anchored
             todo = self._try_cache[key] = tuple(
-                p for p in self.patterns if (not found.isdisjoint(p.needs) if p.needs else any_anchored))
+                p for p in self.patterns[:stop] if p.needs and not found.isdisjoint(p.needs)
+            ) + (() if anchored is None else (self.patterns[anchored],))
         return todo
 
     def keywords_found(self, lowercased: pl.Series) -> pl.Series:
@@ -153,17 +161,20 @@ def load_patterns(path: str | None = None) -> PatternSet:
             lift=entry.get("lift"), where=entry.get("where", "any"),
             opens_block=bool(entry.get("opens_block", False)), needs=needs))
     combined = re.compile("|".join(f"(?:{_strip_named_groups(p.regex.pattern)})" for p in pats), re.I)
-    plain = [p for p in pats if not p.needs]
+    plain = [(i, p) for i, p in enumerate(pats) if not p.needs]
     anchored = _alternation(plain)
     keywords = tuple(dict.fromkeys(k for p in pats for k in p.needs))
     partial = regex.compile(anchored.pattern, regex.IGNORECASE) if anchored is not None else None
     return PatternSet(tuple(pats), combined, anchored, _dispatch_table(plain), keywords, partial)
 
 
-def _alternation(pats: list[Pattern]) -> re.Pattern | None:
+def _alternation(pats: list[tuple[int, Pattern]]) -> re.Pattern | None:
+    """One alternation of (index, pattern) in the given (file) order; each alternative is the group
+    ``_<index>``, so a match's ``lastgroup`` names the first alternative that matched (all are anchored
+    on the line start, where ``re`` tries alternatives in order)."""
     if not pats:
         return None
-    return re.compile("|".join(f"(?:{_strip_named_groups(p.regex.pattern)})" for p in pats), re.I)
+    return re.compile("|".join(f"(?P<_{i}>{_strip_named_groups(p.regex.pattern)})" for i, p in pats), re.I)
 
 
 _CATEGORY_TEST = {sre.CATEGORY_DIGIT: str.isdecimal, sre.CATEGORY_SPACE: str.isspace,
@@ -226,8 +237,8 @@ def _can_start(atoms: list | None, nullable: bool, c: str) -> bool:
     return False
 
 
-def _dispatch_table(pats: list[Pattern]) -> dict[str, re.Pattern | None]:
+def _dispatch_table(pats: list[tuple[int, Pattern]]) -> dict[str, re.Pattern | None]:
     """ASCII first character -> the alternation of the patterns that can start with it (file order)."""
-    starts = [_first_chars(sre_parse.parse(p.regex.pattern, re.I)) for p in pats]
-    return {c: _alternation([p for p, (atoms, nullable) in zip(pats, starts) if _can_start(atoms, nullable, c)])
+    starts = [_first_chars(sre_parse.parse(p.regex.pattern, re.I)) for _, p in pats]
+    return {c: _alternation([ip for ip, (atoms, nullable) in zip(pats, starts) if _can_start(atoms, nullable, c)])
             for c in map(chr, range(1, 128))}
