@@ -31,12 +31,12 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from wiretrace.stories.cluster import Item, agglomerate, components
+from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import sentence_diff
 from wiretrace.stories.minhash import MinHasher, overlap
 from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
-from wiretrace.stories.vectors import TermWeights, raw_matrix, term_weights, tfidf
+from wiretrace.stories.vectors import TermWeights, raw_matrix, similar_pairs, term_weights, tfidf
 
 _EPOCH = date(1970, 1, 1)
 
@@ -327,15 +327,15 @@ def _cluster_new_groups(
     vals = [np.asarray(x, dtype=np.float32) for x in pool_terms["term_weights"].to_list()] + [t[1] for t in new_terms]
     vectors = tfidf(raw_matrix(ids, vals), name_share=params.name_share)
     # Edges: pairs (new, any) with cosine >= threshold; existing docs are collapsed into their story.
-    new_vec = vectors[n_pool:]
-    sims = sp.coo_matrix(new_vec @ vectors.T)
-    keep = (sims.data >= threshold) & (sims.row + n_pool != sims.col)
+    sim_row, sim_col, _ = similar_pairs(vectors[n_pool:], vectors, threshold)
+    keep = sim_row + n_pool != sim_col
     story_ids = live["story_id"].to_list()
     story_index = {s: k for k, s in enumerate(story_ids)}
     pool_story = np.array([story_index[s] for s in pool_terms["story_id"]], dtype=np.int64)
     n_st = len(story_ids)
     node_of_row = np.concatenate([pool_story, n_st + np.arange(founders.height)])
-    comp = components(n_st + founders.height, node_of_row[sims.row[keep] + n_pool], node_of_row[sims.col[keep]])
+    edge_a, edge_b = node_of_row[sim_row[keep] + n_pool], node_of_row[sim_col[keep]]
+    comp = components(n_st + founders.height, edge_a, edge_b)
 
     days_pool = np.array([_day(d) for d in pool_terms["published_date"]], dtype=np.int64)
     first_story = dict(zip(story_ids, [_day(d) for d in live["first_seen"]]))
@@ -352,7 +352,9 @@ def _cluster_new_groups(
                  max(last_story[story_ids[k]], int(days_pool[pool_story == k].max()))) for k in stories_here
         ] + [Item([n_pool + k], False, new_days[k], new_days[k]) for k in new_here]
         # A new group may only join a story last seen within the story window before it.
-        label, _ = agglomerate(items, vectors, threshold, params.max_story_span_days)
+        label, _ = agglomerate(items, vectors, threshold, params.max_story_span_days,
+                               pairs=_component_pairs(edge_a, edge_b, [*stories_here, *(n_st + k for k in new_here)],
+                                                      len(items)))
         for lab in np.unique(label):
             members = np.flatnonzero(label == lab)
             fixed = [m for m in members if m < len(stories_here)]
@@ -365,6 +367,19 @@ def _cluster_new_groups(
                 if m >= len(stories_here):
                     result[founder_groups[new_here[m - len(stories_here)]]] = sid
     return result
+
+
+def _component_pairs(edge_a: np.ndarray, edge_b: np.ndarray, nodes: list[int], n_items: int):
+    """The edges between ``nodes`` (item k of a component is node ``nodes[k]``) as item index pairs,
+    for ``agglomerate``'s graph mode; None for a component small enough for the dense mode (which
+    needs no pairs: the edge scan over the night is only paid for the few large components)."""
+    if n_items <= DENSE_MAX_ITEMS:
+        return None
+    position = np.full(int(max(edge_a.max(initial=0), edge_b.max(initial=0), max(nodes))) + 1, -1, dtype=np.int64)
+    position[nodes] = np.arange(len(nodes))
+    a, b = position[edge_a], position[edge_b]
+    inside = (a >= 0) & (b >= 0) & (a != b)
+    return a[inside], b[inside]
 
 
 def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params) -> NightResult:
@@ -573,11 +588,14 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     reached[list(mates(fidx[s] for s in touched if s in fidx))] = True
     frontier = reached.copy()
     edges_a, edges_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    all_a, all_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]  # closed ends included
     while frontier.any():
         rows = np.flatnonzero(frontier[doc_frag])
-        sims = sp.coo_matrix(vectors[rows] @ vectors.T)
-        keep = (sims.data >= params.story_threshold) & is_open[doc_frag[sims.col]]
-        a, b = doc_frag[rows[sims.row[keep]]], doc_frag[sims.col[keep]]
+        sim_row, sim_col, _ = similar_pairs(vectors[rows], vectors, params.story_threshold)
+        keep = is_open[doc_frag[sim_col]]
+        all_a.append(doc_frag[rows[sim_row]])
+        all_b.append(doc_frag[sim_col])
+        a, b = all_a[-1][keep], all_b[-1][keep]
         edges_a.append(a)
         edges_b.append(b)
         new = np.zeros(n_f, dtype=bool)
@@ -588,6 +606,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         reached |= new
         frontier = new
     comp = components(n_f, np.concatenate(edges_a), np.concatenate(edges_b))
+    all_a, all_b = np.concatenate(all_a), np.concatenate(all_b)
 
     founding = dict(prev.select("story_id", "founding_article_id").iter_rows())
     firsts = (night_fp.sort("published_date", "article_id").group_by("story_id", maintain_order=True).first()
@@ -613,7 +632,8 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
             items = [Item(list(range(starts[k], ends[k])), False, _day(span_of[frag_ids[k]][0]), _day(span_of[frag_ids[k]][1]))
                      for k in ks]
             label, _ = agglomerate(items, vectors, params.story_threshold, params.max_story_span_days,
-                                   relative=params.relative_closeness)
+                                   relative=params.relative_closeness,
+                                   pairs=_component_pairs(all_a, all_b, ks.tolist(), len(items)))
         for lab in np.unique(label):
             group = [frag_ids[k] for k in ks[label == lab]]
             root = min(group, key=survivor_key)

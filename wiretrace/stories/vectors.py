@@ -124,3 +124,25 @@ def _l2(x: sp.csr_matrix) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
+
+
+SIMILARITY_BLOCK_ENTRIES = 20_000_000  # output entries per block of rows (~240 MB of COO triples)
+
+
+def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left row, right row, similarity) of every entry of ``left @ right.T`` at or above ``threshold``.
+
+    Computed in blocks of left rows sized so that a block's product stays under
+    ``SIMILARITY_BLOCK_ENTRIES`` entries: on a large night the full product is nearly dense (a 100k
+    night's did not fit in 24 GB), while the pairs above a threshold are few.
+    """
+    right_t = sp.csr_matrix(right.T)
+    block = max(1, SIMILARITY_BLOCK_ENTRIES // max(1, right.shape[0]))
+    rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.float32)]
+    for start in range(0, left.shape[0], block):
+        prod = sp.coo_matrix(left[start:start + block] @ right_t)
+        keep = prod.data >= threshold
+        rows.append(prod.row[keep].astype(np.int64) + start)
+        cols.append(prod.col[keep].astype(np.int64))
+        vals.append(prod.data[keep])
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)

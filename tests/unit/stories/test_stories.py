@@ -191,6 +191,35 @@ def test_relative_closeness_separates_a_topics_two_events_on_ecb_dev():
     assert score(StoryParams()) >= score(replace(StoryParams(), relative_closeness=0.0, story_threshold=0.225)) + 0.02
 
 
+@pytest.mark.parametrize("relative", [0.0, 0.8])
+def test_graph_agglomeration_equals_the_dense_one_when_every_nonzero_pair_is_an_edge(monkeypatch, relative):
+    # sparse non-negative vectors (topics of shared terms), items of 1-3 documents, some fixed, spread
+    # over days: with every item pair of nonzero dot product given as an edge the graph mode drops no
+    # dot product, so its links are the dense ones and so are its merges
+    from wiretrace.stories import cluster
+    rng = np.random.default_rng(11)
+    n_docs, n_terms = 160, 400
+    x = np.zeros((n_docs, n_terms))
+    for d in range(n_docs):
+        topic = rng.integers(0, 12)
+        terms = np.concatenate([topic * 30 + rng.choice(30, 12, replace=False), rng.choice(n_terms, 2, replace=False)])
+        x[d, terms] = rng.random(len(terms)) + 0.1
+    x /= np.linalg.norm(x, axis=1)[:, None]
+    vectors = sp.csr_matrix(x)
+    cuts = np.sort(rng.choice(np.arange(1, n_docs), 100, replace=False))
+    groups = np.split(np.arange(n_docs), cuts)
+    items = [Item(g.tolist(), bool(rng.random() < 0.3), int(d), int(d) + int(rng.integers(0, 3)))
+             for g, d in zip(groups, rng.integers(0, 12, len(groups)))]
+    sums = cluster._item_sums(items, vectors)
+    gram = (sums @ sums.T).toarray()
+    a, b = np.nonzero(np.triu(gram > 0, 1))
+    dense, _ = agglomerate(items, vectors, 0.3, 10, relative=relative)
+    monkeypatch.setattr(cluster, "DENSE_MAX_ITEMS", 0)
+    graph, _ = agglomerate(items, vectors, 0.3, 10, relative=relative, pairs=(a, b))
+    assert graph.tolist() == dense.tolist()
+    assert len(set(dense.tolist())) < len(items) - 20  # merges happened (and span and fixed limits bit)
+
+
 def test_existing_stories_are_never_merged_by_a_night():
     x = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]))
     items = [Item([0], True, 0, 0), Item([1], True, 0, 0), Item([2], False, 0, 0)]
