@@ -61,16 +61,20 @@ def test_mart_merges_variants_across_stories():
     assert len(rows) == 1 and rows[0][1:3] == (2, 2) and len(rows[0][3]) == 2
 
 
-def test_two_workers_give_the_same_tables(seed_frames):
+def test_two_workers_and_chunked_collection_give_the_same_tables(seed_frames, monkeypatch):
+    from wiretrace.claims import pipeline
     articles, members = seed_frames
     # three stories: the seeds as they are and two renamed copies
     arts = pl.concat([articles.with_columns(pl.col("article_id") + f"_{k}") for k in range(3)])
     mems = pl.concat([members.with_columns(pl.col("article_id") + f"_{k}", pl.lit(f"st_{k}").alias("story_id"))
                       for k in range(3)])
     one, two = extract_claims(arts, mems, workers=1), extract_claims(arts, mems, workers=2)
+    monkeypatch.setattr(pipeline, "FLUSH_ROWS", 1)  # every story's rows become their own DataFrame chunk
+    chunked = extract_claims(arts, mems, workers=2)
     for name, frame in one.tables().items():
         assert frame.height > 0
         assert frame.equals(two.tables()[name]), name
+        assert frame.equals(chunked.tables()[name]), name
 
 
 def test_speaker_conflicts_point_at_the_written_names_once_per_pair_of_names():
