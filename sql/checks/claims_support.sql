@@ -1,8 +1,8 @@
 -- One row per claim of the partition (filed under the night or written by the gated run): does it have a
 -- mention, and do its support counts fit its story?
-WITH story_size AS (
-    SELECT story_id, count(DISTINCT article_id) AS story_articles
-    FROM stories.members GROUP BY story_id
+WITH story_size AS (  -- of the live story, merged fragments included (the story the claims were computed for)
+    SELECT live_story_id AS story_id, count(DISTINCT article_id) AS story_articles
+    FROM stories.live_members GROUP BY live_story_id
 ),
 mentioned AS (
     SELECT DISTINCT claim_id FROM claims.claim_mentions

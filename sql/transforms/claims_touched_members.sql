@@ -5,9 +5,7 @@
 -- conflicts with articles of earlier nights.
 WITH
 members AS (
-    SELECT m.article_id, coalesce(l.live_story_id, m.story_id) AS story_id, m.copy_group_id, m.ingest_date
-    FROM stories.members AS m
-    LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
+    SELECT article_id, live_story_id AS story_id, copy_group_id, ingest_date FROM stories.live_members
 ),
 touched AS (
     SELECT live_story_id AS story_id FROM stories.touched_stories WHERE ingest_date = $partition
