@@ -212,14 +212,18 @@ COMMENT ON COLUMN stories.live_stories.story_id IS 'A story id as written in sto
 COMMENT ON COLUMN stories.live_stories.live_story_id IS 'The story it counts as now (merged_into followed to a story that is not merged).';
 
 CREATE OR REPLACE VIEW stories.live_members AS
-SELECT m.article_id, coalesce(l.live_story_id, m.story_id) AS live_story_id, m.story_id, m.copy_group_id, m.ingest_date
+SELECT m.article_id, coalesce(l.live_story_id, m.story_id) AS live_story_id, m.story_id, m.copy_group_id,
+       m.representative_article_id, m.outlet, m.published_date, m.ingest_date
 FROM stories.members AS m
 LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id;
-COMMENT ON VIEW stories.live_members IS 'stories.members with each article''s live story: the stories claims are computed for and checked against.';
+COMMENT ON VIEW stories.live_members IS 'stories.members with each article''s live story: the stories claims and story reports are computed for and checked against.';
 COMMENT ON COLUMN stories.live_members.article_id IS 'The article (stories.members.article_id).';
 COMMENT ON COLUMN stories.live_members.live_story_id IS 'The live story the article counts in now (its fragment, or the story the fragment was merged into).';
 COMMENT ON COLUMN stories.live_members.story_id IS 'The fragment it was assigned to on its night (stories.members.story_id).';
 COMMENT ON COLUMN stories.live_members.copy_group_id IS 'Its copy group (stories.members.copy_group_id).';
+COMMENT ON COLUMN stories.live_members.representative_article_id IS 'Its copy group''s representative on its night (stories.members.representative_article_id).';
+COMMENT ON COLUMN stories.live_members.outlet IS 'Its outlet (stories.members.outlet).';
+COMMENT ON COLUMN stories.live_members.published_date IS 'Its effective publication date (stories.members.published_date).';
 COMMENT ON COLUMN stories.live_members.ingest_date IS 'The night it was assigned (stories.members.ingest_date).';
 
 -- One definition of "the night touched this story", shared by the claims stage and the story reports.

@@ -1,11 +1,9 @@
 -- Members of the reports' stories with their latest clean text. Members are picked first and only their
 -- articles are read, so a batch costs one pass over the tables, not one per story.
 WITH members AS (
-    SELECT coalesce(l.live_story_id, m.story_id) AS story_id, m.article_id, m.copy_group_id,
-           m.representative_article_id, m.outlet, m.published_date
-    FROM stories.members AS m
-    LEFT JOIN stories.live_stories AS l ON l.story_id = m.story_id
-    WHERE coalesce(l.live_story_id, m.story_id) IN (SELECT unnest($story_ids))
+    SELECT live_story_id AS story_id, article_id, copy_group_id, representative_article_id, outlet, published_date
+    FROM stories.live_members
+    WHERE live_story_id IN (SELECT unnest($story_ids))
 ),
 articles AS (
     SELECT a.article_id, a.outlet, a.title, a.published_date, a.body

@@ -71,10 +71,6 @@ class PatternSet:  # built once per pattern file (load_patterns is cached)
         m = rx.match(line) if rx is not None else None
         return None if m is None else int(m.lastgroup[1:])
 
-    def anchored_match(self, line: str) -> bool:
-        """Whether the line matches one of the anchored (``needs``-free) patterns."""
-        return self.first_anchored(line) is not None
-
     def match(self, line: str, words: int | None = None, found: frozenset[str] | None = None,
               may_anchor: bool = True) -> tuple[Pattern, re.Match] | None:
         """The first pattern (file order) matching the whole-line text, with its match.
