@@ -26,8 +26,11 @@ WITH spans AS (
     SELECT 'claims.conflicts.b', conflict_id, article_b, b_start, b_end, value_b
     FROM claims.conflicts WHERE (ingest_date = $partition OR run_id = $run_id)
 ),
-bodies AS (  -- the latest stored body of each article
-    SELECT article_id, arg_max(body, ingest_date) AS body FROM clean.articles GROUP BY article_id
+bodies AS (  -- the latest stored body of each article the spans point into (not of the whole history)
+    SELECT article_id, arg_max(body, ingest_date) AS body
+    FROM clean.articles
+    WHERE article_id IN (SELECT DISTINCT article_id FROM spans)
+    GROUP BY article_id
 )
 SELECT
     s.table_name,

@@ -55,3 +55,30 @@ def test_failures_map_to_their_own_expectation_whatever_order_gx_reports(tmp_pat
     outcome = validate_frame(suite, frame)
     assert [(f["kwargs"]["column"], f["severity"], f["sample_values"]) for f in outcome.failures] == [("b", "warning", ["bad"])]
     assert outcome.critical_passed
+
+
+def test_table_frame_pulls_only_the_columns_the_expectations_read(tmp_path):
+    import duckdb
+
+    from wiretrace.quality import suite_frame
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE SCHEMA t")
+    con.execute("CREATE TABLE t.items (claim_id VARCHAR, article_id VARCHAR, share DOUBLE, slots DOUBLE[], "
+                "note VARCHAR, ingest_date DATE, run_id VARCHAR)")
+    con.execute("INSERT INTO t.items VALUES ('c1', 'a1', 0.5, [1.0], 'x', DATE '2025-06-01', 'r1'), "
+                "('c2', 'a2', 2.0, [], 'y', DATE '2025-06-01', 'r1'), ('c3', 'a3', 9.0, [], 'z', DATE '2025-05-01', 'r0')")
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "max_value": 1.0}, "severity": "critical"},
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}, "severity": "critical"},
+    ])
+    frame = suite_frame(con, suite, "2025-06-01", "r1")
+    # the named column and one id column (the first of ID_COLUMNS: article_id before claim_id)
+    assert list(frame.columns) == ["article_id", "share"] and len(frame) == 2
+    outcome = validate_frame(suite, frame)
+    assert [f["sample_ids"] for f in outcome.failures] == [["a2"]]
+    # an expectation on the table's own columns gets them all
+    shape = write_suite(tmp_path, [{"type": "expect_table_columns_to_match_set", "severity": "critical",
+                                    "kwargs": {"column_set": ["claim_id", "article_id", "share", "slots", "note",
+                                                              "ingest_date", "run_id"]}}])
+    assert validate_frame(shape, suite_frame(con, shape, "2025-06-01", "r1")).critical_passed
