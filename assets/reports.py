@@ -5,7 +5,6 @@ and open in any browser without a server. The materialisation carries each story
 conflicts as Markdown, so the on-call person sees them in the asset's history.
 """
 
-import heapq
 import os
 import time
 from pathlib import Path
@@ -15,12 +14,16 @@ import dagster as dg
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.report import load_stories, render_markdown, stories_touched, write_report
+from wiretrace.report import ReportSummary, stories_touched, write_reports
 
 # Markdown metadata stays readable in the UI: full summaries for the most conflicted stories only.
 MAX_STORIES_IN_SUMMARY = 20
 PROGRESS_EVERY = 100
 STORIES_PER_BATCH = 200  # stories read per query batch (bounds the article bodies held at once)
+
+
+class ReportsConfig(dg.Config):
+    workers: int = 2  # processes building diffs and pages; 1 renders in the run's process
 
 
 def reports_dir(warehouse: WarehouseResource) -> Path:
@@ -39,34 +42,29 @@ def reports_dir(warehouse: WarehouseResource) -> Path:
                 "representative, claims with support, conflicts highlighted) for every story the night "
                 "touched, written to data/reports/<story_id>.html; claims and conflicts as Markdown metadata.",
 )
-def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def story_reports(context: dg.AssetExecutionContext, config: ReportsConfig,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
     out_dir = reports_dir(warehouse)
 
     def compute(con, partition: str) -> StageOutput:
         story_ids = stories_touched(con, partition)
         started = time.perf_counter()
-        top: list[tuple[int, int, str]] = []  # (conflicts, -order, markdown): the most conflicted stories
+        summary = ReportSummary(MAX_STORIES_IN_SUMMARY)
         conflicts = written = 0
         skipped = []
-        for first in range(0, len(story_ids), STORIES_PER_BATCH):
-            for n, (story_id, report) in enumerate(
-                    load_stories(con, story_ids[first:first + STORIES_PER_BATCH]).items(), start=first + 1):
-                if report is None:  # members without a story row: say so, render the rest
-                    context.log.warning(f"no report for {story_id}: no story row with members in the warehouse")
-                    skipped.append(story_id)
-                    continue
-                write_report(report, out_dir)
+        for done in write_reports(con, story_ids, out_dir, workers=config.workers, batch_size=STORIES_PER_BATCH):
+            if done.written:
                 written += 1
-                conflicts += len(report.conflicts)
-                key = (len(report.conflicts), -n)
-                if len(top) < MAX_STORIES_IN_SUMMARY:
-                    heapq.heappush(top, (*key, render_markdown(report)))
-                elif key > top[0][:2]:  # Markdown only for stories that make the summary
-                    heapq.heapreplace(top, (*key, render_markdown(report)))
-                if n % PROGRESS_EVERY == 0 or n == len(story_ids):
-                    rate = n / max(time.perf_counter() - started, 1e-9)
-                    context.log.info(f"story reports: {n} of {len(story_ids)} ({rate:.1f} stories/s)")
-        shown = [md for *_, md in sorted(top, reverse=True)]  # most conflicted first, then night order
+                conflicts += done.conflicts
+                summary.add(done)
+            else:  # members without a story row: say so, render the rest
+                context.log.warning(f"no report for {done.story_id}: no story row with members in the warehouse")
+                skipped.append(done.story_id)
+            n = done.position
+            if n % PROGRESS_EVERY == 0 or n == len(story_ids):
+                rate = n / max(time.perf_counter() - started, 1e-9)
+                context.log.info(f"story reports: {n} of {len(story_ids)} ({rate:.1f} stories/s)")
+        shown = summary.markdown(con)  # most conflicted first, then night order
         if written > MAX_STORIES_IN_SUMMARY:
             shown.append(f"_…and {written - MAX_STORIES_IN_SUMMARY} more stories: see {out_dir}_")
         return StageOutput(
@@ -76,4 +74,4 @@ def story_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             description="\n\n---\n\n".join(shown) if shown else "No story touched this night.",
         )
 
-    return run_stage(context, warehouse, compute)
+    return run_stage(context, warehouse, compute, config=config.model_dump())

@@ -151,8 +151,18 @@ def load_story(con: duckdb.DuckDBPyConnection, story_id: str) -> StoryReport:
     return report
 
 
-def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, StoryReport | None]:
-    """Reports of a batch of (live) story ids; None for an id without a story row or members."""
+@dataclass(frozen=True)
+class StoryRows:
+    """One story's rows as read from the warehouse, before diffs: what a report is built from."""
+    story_id: str
+    story: dict
+    articles: list[Article]
+    claims: list[dict]
+    conflicts: list[dict]
+
+
+def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, StoryRows | None]:
+    """The rows of a batch of (live) story ids; None for an id without a story row or members."""
     params = {"story_ids": list(story_ids)}
     stories = {r["story_id"]: r for r in _rows(con, _report_sql("stories"), params)}
     members, claims, conflict_rows = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -162,12 +172,19 @@ def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[s
         claims[row.pop("story_id")].append(row)
     for row in _rows(con, _report_sql("story_conflicts"), params):
         conflict_rows[row.pop("story_id")].append(row)
-    return {sid: _report(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid])
+    return {sid: StoryRows(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid])
             if sid in stories and members[sid] else None for sid in story_ids}
 
 
-def _report(story_id: str, story: dict, articles: list[Article], claims: list[dict],
-            conflict_rows: list[dict]) -> StoryReport:
+def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, StoryReport | None]:
+    """Reports of a batch of (live) story ids; None for an id without a story row or members."""
+    return {sid: build_report(rows) if rows else None for sid, rows in load_story_rows(con, story_ids).items()}
+
+
+def build_report(rows: StoryRows) -> StoryReport:
+    """The report of one story: copies diffed against their representative, conflicts in context."""
+    story_id, story, articles, claims, conflict_rows = (rows.story_id, rows.story, rows.articles, rows.claims,
+                                                        rows.conflicts)
     by_id = {a.article_id: a for a in articles}
 
     def side(article_id: str, start: int, end: int, value: str) -> ConflictSide:

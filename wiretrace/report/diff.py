@@ -10,6 +10,7 @@ difflib there took 12 of 25 s of a 136-story night's reports, most of it scoring
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
@@ -61,12 +62,13 @@ def _merge(segments: list[Segment]) -> tuple[Segment, ...]:
     return tuple(merged)
 
 
-def _words(sentence: str) -> list[str]:
+@lru_cache(maxsize=16_384)  # the copies of a story share most sentences: each is tokenised once
+def _words(sentence: str) -> tuple[str, ...]:
     # Similarity on words only: shared spaces and commas would make unrelated sentences look alike.
-    return [t.casefold() for t in _TOKEN.findall(sentence) if not t.isspace()]
+    return tuple(t.casefold() for t in _TOKEN.findall(sentence) if not t.isspace())
 
 
-def word_ratio(old_words: list[str], new_words: list[str]) -> float:
+def word_ratio(old_words, new_words) -> float:
     """2 * LCS / total words: 1.0 for the same words, 0.0 for none shared."""
     return Indel.normalized_similarity(old_words, new_words)
 
@@ -92,12 +94,17 @@ def split_sentences(body: str) -> list[str]:
     return [body[start:end] for start, end in sentence_spans(body)]
 
 
+@lru_cache(maxsize=64)  # a representative is compared with every copy of its group
+def _sentences_and_keys(body: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    sentences = tuple(split_sentences(body))
+    return sentences, tuple(sentence_key(s) for s in sentences)
+
+
 def diff_copy(copy_body: str, representative_body: str) -> CopyDiff:
     """Align the copy's sentences with the representative's; word-diff the replaced pairs."""
-    theirs = split_sentences(representative_body)
-    mine = split_sentences(copy_body)
-    matcher = SequenceMatcher(a=[sentence_key(s) for s in theirs], b=[sentence_key(s) for s in mine],
-                              autojunk=False)
+    theirs, their_keys = _sentences_and_keys(representative_body)
+    mine, my_keys = _sentences_and_keys(copy_body)
+    matcher = SequenceMatcher(a=their_keys, b=my_keys, autojunk=False)
     rows: list[DiffRow] = []
     inserted = removed = changed = 0
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():

@@ -7,7 +7,9 @@ import duckdb
 import pytest
 
 from wiretrace.report import (
+    ReportSummary,
     StoryNotFoundError,
+    WrittenReport,
     load_stories,
     load_story,
     md_cell,
@@ -16,6 +18,7 @@ from wiretrace.report import (
     report_path,
     stories_touched,
     write_report,
+    write_reports,
 )
 from wiretrace.warehouse import ensure_schema
 
@@ -146,3 +149,26 @@ def test_a_batch_gives_each_story_its_own_report(con):
     batch = load_stories(con, ["st_missing", "st_one"])
     assert batch["st_missing"] is None
     assert batch["st_one"] == load_story(con, "st_one")
+
+
+def test_reports_written_by_a_pool_equal_those_written_in_process(con, tmp_path):
+    ids = ["st_one", "st_missing", "st_one"]
+    one = list(write_reports(con, ids, tmp_path / "one", workers=1, batch_size=1))
+    pool = list(write_reports(con, ids, tmp_path / "pool", workers=2, batch_size=1))
+    assert one == pool
+    assert [(d.story_id, d.position, d.written, d.conflicts) for d in pool] == [
+        ("st_one", 1, True, 1), ("st_missing", 2, False, 0), ("st_one", 3, True, 1)]
+    page = (tmp_path / "pool" / "st_one.html").read_text(encoding="utf-8")
+    assert page == (tmp_path / "one" / "st_one.html").read_text(encoding="utf-8")
+    assert page == render_html(load_story(con, "st_one"))
+    assert sorted(p.name for p in (tmp_path / "pool").iterdir()) == ["st_one.html"]
+
+
+def test_summary_keeps_the_most_conflicted_stories_ties_to_the_earlier(con):
+    summary = ReportSummary(1)
+    summary.add(WrittenReport("st_missing", 1, False, 9))  # no report: never summarised
+    summary.add(WrittenReport("st_other", 2, True, 0))
+    summary.add(WrittenReport("st_one", 3, True, 1))
+    summary.add(WrittenReport("st_later", 4, True, 1))  # as conflicted, but later
+    assert summary.markdown(con) == [render_markdown(load_story(con, "st_one"))]
+    assert ReportSummary(3).markdown(con) == []
