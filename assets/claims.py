@@ -3,7 +3,9 @@
 A story's claims are recomputed whole when the night adds to it or its story pass changes its membership
 (a fragment merged into it, or one that left it): earlier rows of those stories are replaced in the same
 transaction, so agreements and conflicts always reflect every copy. Rows filed under a fragment that the
-night merged into another story are deleted with them.
+night merged into another story are deleted with them. Articles of earlier nights are not extracted
+again: their stored sentences, quotes, quantities and dates are aligned with tonight's copies
+(sql/transforms/claims_reusable_articles.sql says when that is safe).
 """
 
 import datetime as dt
@@ -14,7 +16,7 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.claims import extract_claims
+from wiretrace.claims import PER_ARTICLE_TABLES, extract_claims
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 # Rows of per-article tables go with their article; rows of per-story tables with their story. Rows are
@@ -45,14 +47,22 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
     def compute(con, partition: str) -> StageOutput:
         night = dt.date.fromisoformat(partition)
         members = query_frame(con, sql_file("transforms/claims_touched_members.sql"), {"partition": partition})
-        con.register("_claim_members", members.select("article_id"))
+        con.register("_claim_members", members.select("article_id", "ingest_date"))
         try:
             articles = query_frame(con, sql_file("transforms/claims_input_articles.sql"))
+            reused = query_frame(con, sql_file("transforms/claims_reusable_articles.sql"), {"partition": partition})
         finally:
             con.unregister("_claim_members")
+        con.register("_claim_reuse", reused)
+        try:
+            stored = {name: query_frame(con, sql_file(f"transforms/claims_stored_{name}.sql"))
+                      for name in PER_ARTICLE_TABLES}
+        finally:
+            con.unregister("_claim_reuse")
         rewritten = query_frame(con, sql_file("transforms/claims_stories_rewritten.sql"), {"partition": partition})
-        context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles")
-        result = extract_claims(articles, members, workers=config.workers)
+        context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles "
+                         f"({len(reused)} with their stored extraction)")
+        result = extract_claims(articles, members, workers=config.workers, stored=stored)
         article_night = members.select("article_id", "ingest_date").unique("article_id")
         story_night = members.group_by("story_id").agg(pl.col("ingest_date").max())
         writes = []
@@ -68,6 +78,7 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
                           "touched_stories": sorted(set(members["story_id"].to_list())
                                                     | set(rewritten["story_id"].to_list()))},
             figures={"stories": members["story_id"].n_unique(), "articles": len(articles),
+                     "articles with stored extraction": len(reused),
                      "quotes": len(result.quotes), "claims": len(result.claims),
                      "conflicts": len(result.conflicts)},
         )

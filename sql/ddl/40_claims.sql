@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS claims.quotes (
     speaker_resolution VARCHAR NOT NULL,
     confidence DOUBLE NOT NULL,
     ingest_date DATE NOT NULL,
-    run_id VARCHAR
+    run_id VARCHAR,
+    extracted_speaker_name VARCHAR
 );
 COMMENT ON TABLE claims.quotes IS 'Quotes and attributions with their speakers: direct quotes, partial quotes inside a sentence, indirect speech (X said that ...) and according-to attributions.';
 COMMENT ON COLUMN claims.quotes.quote_id IS 'article_id || '':q'' || n.';
@@ -56,6 +57,7 @@ COMMENT ON COLUMN claims.quotes.speaker_start IS 'Offset of speaker_text in the 
 COMMENT ON COLUMN claims.quotes.speaker_end IS 'Offset one past the end of speaker_text.';
 COMMENT ON COLUMN claims.quotes.speaker_name IS 'Normalised speaker: a person''s fullest name in the article after pronoun resolution ("he" -> "Dmitry Medvedev", "Zelensky" -> "Volodymyr Zelensky"), or the organisation/group phrase. Within a story, forms that differ only by spelling, transliteration, case or apostrophes get one canonical form (the one most articles use, ties to the earliest article); speaker_text keeps the article''s own form. Null when unresolved.';
 COMMENT ON COLUMN claims.quotes.speaker_key IS 'Spelling-insensitive key of speaker_name (case, apostrophes, possessive, British/American spelling and transliteration folded): group by it to count one speaker across stories.';
+COMMENT ON COLUMN claims.quotes.extracted_speaker_name IS 'speaker_name as this article''s own extraction gave it, before the story chose one spelling: a later night that extends the story reuses the stored extraction of earlier articles from it. Null when unresolved, and on rows written before 2026-12 (their articles are extracted again).';
 COMMENT ON COLUMN claims.quotes.speaker_resolution IS 'How the speaker was found: explicit (named in the frame), pronoun, colon (introduced before a colon), carry_over (previous quote''s speaker), introduced (person named in the previous paragraph), unresolved.';
 COMMENT ON COLUMN claims.quotes.confidence IS 'Rule confidence in [0, 1]: explicit 0.9, pronoun 0.75, colon 0.7, carry-over 0.6, indirect 0.6, unresolved 0.2.';
 COMMENT ON COLUMN claims.quotes.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';

@@ -141,3 +141,19 @@ def test_stories_fingerprints_without_shingles_get_the_column(tmp_path) -> None:
         assert con.execute("SELECT article_id, shingles FROM stories.fingerprints").fetchall() == [("a", None)]
     finally:
         con.close()
+
+
+def test_claims_quotes_without_extracted_speaker_name_get_the_column(tmp_path) -> None:
+    con = _warehouse_before(
+        tmp_path, "0005_claims_quotes_extracted_speaker", "claims.quotes", "extracted_speaker_name",
+        """INSERT INTO claims.quotes BY NAME SELECT 'a:q1' AS quote_id, 'a' AS article_id, 'a:s1' AS sentence_id,
+           'We will hold.' AS quote_text, 1 AS char_start, 14 AS char_end, 'direct' AS kind,
+           'Jane Doe' AS speaker_name, 'explicit' AS speaker_resolution, 0.9 AS confidence,
+           DATE '2025-06-01' AS ingest_date""")
+    try:
+        assert warehouse.ensure_schema(con) == ["0005_claims_quotes_extracted_speaker"]
+        # NULL beside a speaker name: the claims stage extracts this article again instead of reusing it
+        assert con.execute("SELECT speaker_name, extracted_speaker_name FROM claims.quotes").fetchall() == [
+            ("Jane Doe", None)]
+    finally:
+        con.close()

@@ -25,7 +25,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                "char_start": pl.Int32, "char_end": pl.Int32, "kind": pl.String, "cue_verb": pl.String,
                "speaker_text": pl.String, "speaker_start": pl.Int32, "speaker_end": pl.Int32,
                "speaker_name": pl.String, "speaker_key": pl.String, "speaker_resolution": pl.String,
-               "confidence": pl.Float64},
+               "confidence": pl.Float64, "extracted_speaker_name": pl.String},
     "quantities": {"quantity_id": pl.String, "article_id": pl.String, "char_start": pl.Int32,
                    "char_end": pl.Int32, "surface": pl.String, "value": pl.Float64, "unit": pl.String,
                    "qualifier": pl.String, "normalised": pl.String},
@@ -66,11 +66,18 @@ class ClaimsResult:
         return {name: getattr(self, name) for name in SCHEMAS}
 
 
+# The per-article tables: one article's rows depend on its body and date only, so they can be stored
+# and reused when a later night extends the article's story (only alignment needs the whole story).
+PER_ARTICLE_TABLES = ("sentences", "quotes", "quantities", "dates")
+
+
 def process_article(article_id: str, body: str, published: dt.date | None):
     spans = split_sentences(body)
     sentences = [dict(sentence_id=f"{article_id}:s{i}", article_id=article_id, sentence_no=i, char_start=s,
                       char_end=e, text=body[s:e]) for i, (s, e) in enumerate(spans)]
     quotes = extract_quotes(article_id, body, spans)
+    for q in quotes:
+        q["extracted_speaker_name"] = q["speaker_name"]  # speaker_name may take the story's spelling later
     quantities = extract_quantities(article_id, body)
     for i, q in enumerate(quantities):
         q["quantity_id"] = f"{article_id}:n{i}"
@@ -88,7 +95,8 @@ def process_story(task) -> dict[str, list[tuple]]:
     arts = {}
     for order, a in enumerate(articles):
         body = a["body"] or ""
-        s, q, n, d = process_article(a["article_id"], body, a["published_date"])
+        stored = a.get("stored")
+        s, q, n, d = stored if stored is not None else process_article(a["article_id"], body, a["published_date"])
         out["sentences"] += s
         out["quotes"] += q
         out["quantities"] += n
@@ -104,7 +112,7 @@ def process_story(task) -> dict[str, list[tuple]]:
     return rows
 
 
-def _tasks(articles: pl.DataFrame, members: pl.DataFrame):
+def _tasks(articles: pl.DataFrame, members: pl.DataFrame, stored: dict[str, tuple] | None = None):
     joined = articles.join(members.select("article_id", "story_id", "copy_group_id").unique("article_id"),
                            on="article_id", how="left")
     # order inside a story: publication date, then id — the first article of a claim is the earliest
@@ -112,6 +120,9 @@ def _tasks(articles: pl.DataFrame, members: pl.DataFrame):
     tasks = []
     for (story_id,), part in joined.group_by(["story_id"], maintain_order=True):
         rows = part.select("article_id", "outlet", "body", "published_date", "copy_group_id").to_dicts()
+        if stored:
+            for r in rows:
+                r["stored"] = stored.get(r["article_id"])
         if story_id is None:  # not in any story yet: each article is its own unit
             tasks += [(None, [r]) for r in rows]
         else:
@@ -119,11 +130,42 @@ def _tasks(articles: pl.DataFrame, members: pl.DataFrame):
     return tasks
 
 
-def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: int = 1) -> ClaimsResult:
+def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: int = 1,
+                   stored: dict[str, pl.DataFrame] | None = None) -> ClaimsResult:
     """Claims tables for ``articles`` (article_id, outlet, title, body, published_date) grouped by
-    ``members`` (article_id, story_id, copy_group_id). ``workers`` > 1 spreads stories over processes."""
+    ``members`` (article_id, story_id, copy_group_id). ``workers`` > 1 spreads stories over processes.
+
+    ``stored``: per-article rows written by an earlier run (PER_ARTICLE_TABLES name -> frame with the
+    SCHEMAS columns) for articles whose body has not changed since. Those articles are not extracted
+    again; their rows are aligned with the rest of their story as if they had been, and come back in
+    the result (speaker names in the story's spelling, which a new copy can change)."""
     with _gc_paused():
-        return _extract(articles, members, workers)
+        return _extract(articles, members, workers, stored_by_article(stored) if stored else None)
+
+
+def stored_by_article(stored: dict[str, pl.DataFrame]) -> dict[str, tuple[list, list, list, list]]:
+    """Stored per-article rows -> article_id -> (sentences, quotes, quantities, dates) as process_article
+    returns them. Every article with a stored sentence is covered (its other lists may be empty)."""
+    by_article: dict[str, tuple[list, list, list, list]] = {
+        a: ([], [], [], []) for a in stored["sentences"]["article_id"].unique().to_list()}
+    frames = dict(stored)
+    # quotes carry the sentence they start in by number, and the name their own extraction gave
+    frames["quotes"] = stored["quotes"].with_columns(
+        sentence_no=pl.col("sentence_id").str.extract(r":s(\d+)$").cast(pl.Int64),
+        speaker_name=pl.col("extracted_speaker_name"), speaker_key=pl.lit(None, pl.String))
+    for slot, name in enumerate(PER_ARTICLE_TABLES):
+        # in the order process_article returned them: ids are numbered in it (article_id:q0, :q1, ...)
+        id_column, letter = _ROW_ID[name]
+        number = pl.col(id_column).str.extract(f":{letter}(\\d+)$").cast(pl.Int64)
+        for row in frames[name].sort(pl.col("article_id"), number).to_dicts():
+            lists = by_article.get(row["article_id"])
+            if lists is not None:
+                lists[slot].append(row)
+    return by_article
+
+
+_ROW_ID = {"sentences": ("sentence_id", "s"), "quotes": ("quote_id", "q"), "quantities": ("quantity_id", "n"),
+           "dates": ("date_id", "d")}
 
 
 @contextmanager
@@ -147,8 +189,8 @@ FLUSH_ROWS = 500_000  # row tuples collected before they become DataFrame chunks
                      # ~8M result rows as Python tuples peaked at 8.3 GB
 
 
-def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int) -> ClaimsResult:
-    tasks = _tasks(articles, members)
+def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored) -> ClaimsResult:
+    tasks = _tasks(articles, members, stored)
     collected = {name: [] for name in SCHEMAS}
     chunks = {name: [] for name in SCHEMAS}
     pending = 0

@@ -93,3 +93,40 @@ def test_speaker_conflicts_point_at_the_written_names_once_per_pair_of_names():
         assert bodies[row["article_b"]][row["b_start"]:row["b_end"]] == row["value_b"]
     speakers = conflicts.filter(pl.col("conflict_type") == "speaker")
     assert speakers.select("value_a", "value_b").rows() == [("Paul Ferguson", "Betty Trend")]
+
+
+def test_stored_extraction_of_earlier_articles_gives_the_tables_of_extracting_them_again(seed_frames, monkeypatch):
+    from wiretrace.claims import PER_ARTICLE_TABLES, pipeline
+
+    seeds, seed_members = seed_frames
+    night = dt.date(2025, 6, 8)
+    ministry = {"x1": "Russia's Defense Ministry said its forces had taken three villages on Monday.",
+                "x2": "Russia’s defence ministry said on Monday that its troops had repelled 4 attacks.",
+                "x3": "Russia’s defence ministry said on Tuesday it had shot down 12 drones overnight.",
+                "x4": "Russia’s defence ministry said its air defences were on alert, citing 12 drones."}
+    articles = pl.concat([seeds, pl.DataFrame(
+        [dict(article_id=a, outlet=a, title="", body=b, published_date=night + dt.timedelta(days=int(a[1])))
+         for a, b in ministry.items()], schema=seeds.schema)])
+    members = pl.concat([seed_members, pl.DataFrame(
+        [dict(article_id=a, story_id="st_ministry", copy_group_id=f"cg_{a}") for a in ministry])])
+    # last night the story held x1, x2 and two seed copies: "Defense" (the earlier article) won the tie
+    earlier = ["x1", "x2", *seeds["article_id"][:2]]
+    last_night = extract_claims(articles.filter(pl.col("article_id").is_in(earlier)),
+                                members.filter(pl.col("article_id").is_in(earlier)))
+    stored = {name: getattr(last_night, name) for name in PER_ARTICLE_TABLES}
+    x2 = stored["quotes"].filter(article_id="x2")
+    assert x2["speaker_name"].to_list() == ["Russia's Defense Ministry"]
+    assert x2["extracted_speaker_name"].to_list() == ["Russia’s defence ministry"]
+
+    fresh = extract_claims(articles, members)
+    extracted = []
+    monkeypatch.setattr(pipeline, "process_article",
+                        lambda article_id, *rest, f=pipeline.process_article: extracted.append(article_id) or f(article_id, *rest))
+    reused = extract_claims(articles, members, stored=stored)
+    assert sorted(extracted) == sorted(set(articles["article_id"]) - set(earlier))  # only tonight's
+    for name, frame in fresh.tables().items():
+        assert frame.height > 0, name
+        assert frame.equals(reused.tables()[name]), name
+    # tonight's copies outvote it: every article, the stored ones too, takes the majority's spelling
+    ministry_quotes = fresh.quotes.filter(pl.col("article_id").str.starts_with("x"))
+    assert set(ministry_quotes["speaker_name"].str.replace("’", "'")) == {"Russia's defence ministry"}

@@ -96,3 +96,31 @@ def test_every_comment_is_written(warehouse):
     missing = warehouse.sql("SELECT table_name, column_name FROM duckdb_columns() "
                             "WHERE schema_name = 'claims' AND comment IS NULL").fetchall()
     assert missing == []
+
+
+def test_reusable_articles_are_earlier_unchanged_and_carry_their_extracted_speakers(warehouse, seed_frames):
+    ids = sorted(seed_frames[0]["article_id"])
+    sql = (ROOT / "sql/transforms/claims_reusable_articles.sql").read_text()
+    tonight = PARTITION + dt.timedelta(days=1)
+
+    def reusable(members: pl.DataFrame) -> list[str]:
+        warehouse.register("_claim_members", members)
+        try:
+            return [r[0] for r in warehouse.execute(sql, {"partition": tonight}).fetchall()]
+        finally:
+            warehouse.unregister("_claim_members")
+
+    earlier = pl.DataFrame({"article_id": ids, "ingest_date": [PARTITION] * len(ids)})
+    assert reusable(earlier) == ids
+    # an article of tonight is extracted, whatever is stored
+    assert reusable(earlier.with_columns(ingest_date=pl.when(pl.col("article_id") == ids[0])
+                                         .then(pl.lit(tonight)).otherwise("ingest_date"))) == ids[1:]
+    named = sorted(set(warehouse.sql("SELECT article_id FROM claims.quotes WHERE speaker_name IS NOT NULL")
+                       .pl()["article_id"]) - {ids[1]})[0]
+    warehouse.execute("BEGIN")
+    try:  # a body cleaned again since, and quotes written before migration 0005
+        warehouse.execute("UPDATE clean.articles SET body = 'Updated: ' || body WHERE article_id = ?", [ids[1]])
+        warehouse.execute("UPDATE claims.quotes SET extracted_speaker_name = NULL WHERE article_id = ?", [named])
+        assert reusable(earlier) == sorted(set(ids) - {ids[1], named})
+    finally:
+        warehouse.execute("ROLLBACK")
