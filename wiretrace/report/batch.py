@@ -28,9 +28,8 @@ class WrittenReport:
 def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir: str | Path, *,
                   workers: int = 1, batch_size: int = 200) -> Iterator[WrittenReport]:
     """Write ``<out_dir>/<story_id>.html`` for every id; yield one WrittenReport per id, in order."""
-    batches = (story_ids[i:i + batch_size] for i in range(0, len(story_ids), batch_size))
-    tasks = ((load_story_rows(con, ids), first + 1, str(out_dir))
-             for first, ids in zip(range(0, len(story_ids), batch_size), batches))
+    tasks = ((load_story_rows(con, story_ids[first:first + batch_size]), first + 1, str(out_dir))
+             for first in range(0, len(story_ids), batch_size))  # read lazily, as the pool takes them
     if workers <= 1 or len(story_ids) <= batch_size:
         for task in tasks:
             yield from _write_batch(task)
