@@ -5,12 +5,14 @@ can weight them with that night's document frequencies without refitting anythin
 fitted model, and yesterday's assignments never depend on today's IDF.
 """
 
+import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import xxhash
+from sparse_dot_topn import sp_matmul_topn
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from wiretrace.stories.text import normalise, split_sentences
@@ -126,22 +128,35 @@ def _l2(x: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
 
 
-SIMILARITY_BLOCK_ENTRIES = 20_000_000  # output entries per block of rows (~240 MB of COO triples)
+SIMILARITY_BLOCK_ENTRIES = 20_000_000  # bounds a block's rows x right rows (the product's worst-case entries)
 
 
-def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float,
+                  threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(left row, right row, similarity) of every entry of ``left @ right.T`` at or above ``threshold``.
 
-    Computed in blocks of left rows sized so that a block's product stays under
-    ``SIMILARITY_BLOCK_ENTRIES`` entries: on a large night the full product is nearly dense (a 100k
-    night's did not fit in 24 GB), while the pairs above a threshold are few.
+    The product runs in sparse_dot_topn's C++ kernel on ``threads`` threads (default: the CPUs this
+    process may use), which keeps only the entries above a bound as it goes: on a large night the full
+    product is nearly dense (a 100k night's did not fit in 24 GB) while the pairs above a threshold are
+    few, and SciPy's single-threaded product had to build every entry of a block before filtering it.
+    The pairs and their float32 values are the ones SciPy's product gives (tests/unit/stories/test_vectors.py).
+    Blocks of left rows still bound what one call can return.
     """
-    right_t = sp.csr_matrix(right.T)
+    threads = threads or len(os.sched_getaffinity(0))
+    left = sp.csr_matrix(left, dtype=np.float32)
+    right_t = sp.csr_matrix(right.T, dtype=np.float32)
+    # the kernel keeps values strictly above its bound: the float32 just below the threshold keeps ties
+    bound = float(np.nextafter(np.float32(threshold), np.float32(-np.inf)))
     block = max(1, SIMILARITY_BLOCK_ENTRIES // max(1, right.shape[0]))
     rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.float32)]
+    if right.shape[0] == 0:
+        return rows[0], cols[0], vals[0]
     for start in range(0, left.shape[0], block):
-        prod = sp.coo_matrix(left[start:start + block] @ right_t)
-        keep = prod.data >= threshold
+        prod = sp_matmul_topn(left[start:start + block], right_t, top_n=right.shape[0], threshold=bound,
+                              n_threads=threads)
+        prod.sort_indices()  # pairs in (row, column) order, whatever the threads' schedule
+        prod = prod.tocoo()
+        keep = prod.data >= np.float32(threshold)
         rows.append(prod.row[keep].astype(np.int64) + start)
         cols.append(prod.col[keep].astype(np.int64))
         vals.append(prod.data[keep])
