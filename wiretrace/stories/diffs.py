@@ -4,12 +4,24 @@ from difflib import SequenceMatcher
 
 from wiretrace.stories.text import sentence_key, split_sentences
 
+Split = tuple[list[str], list[str]]  # a body's sentences and their comparison keys
+
+
+def split_for_diff(body: str) -> Split:
+    sentences = split_sentences(body)
+    return sentences, [sentence_key(s) for s in sentences]
+
 
 def sentence_diff(member_body: str, representative_body: str) -> list[tuple[str, int, str]]:
     """(op, sentence_index, sentence) rows; op is 'inserted' (index in the member) or 'removed' (index in the representative)."""
-    mine = split_sentences(member_body)
-    theirs = split_sentences(representative_body)
-    matcher = SequenceMatcher(a=[sentence_key(s) for s in theirs], b=[sentence_key(s) for s in mine], autojunk=False)
+    return diff_split(split_for_diff(member_body), split_for_diff(representative_body))
+
+
+def diff_split(member: Split, representative: Split) -> list[tuple[str, int, str]]:
+    """``sentence_diff`` of two bodies already split by ``split_for_diff``."""
+    mine, mine_keys = member
+    theirs, their_keys = representative
+    matcher = SequenceMatcher(a=their_keys, b=mine_keys, autojunk=False)
     rows: list[tuple[str, int, str]] = []
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag in ("replace", "delete"):
@@ -17,3 +29,17 @@ def sentence_diff(member_body: str, representative_body: str) -> list[tuple[str,
         if tag in ("replace", "insert"):
             rows.extend(("inserted", j, mine[j]) for j in range(b0, b1))
     return rows
+
+
+def representative_diffs(pairs: list[tuple[str, str]]) -> list[list[tuple[str, int, str]]]:
+    """``sentence_diff(member, representative)`` for each (member body, representative body) pair, in
+    order. Pairs are visited grouped by representative so each one is split once: a copy group's
+    representative is diffed against every other member (six times per representative on a 100k night)."""
+    out: list[list[tuple[str, int, str]]] = [[] for _ in pairs]
+    current, current_split = None, None
+    for k in sorted(range(len(pairs)), key=lambda k: pairs[k][1]):
+        member, representative = pairs[k]
+        if representative != current:
+            current, current_split = representative, split_for_diff(representative)
+        out[k] = diff_split(split_for_diff(member), current_split)
+    return out

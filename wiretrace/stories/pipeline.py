@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
-from wiretrace.stories.diffs import sentence_diff
+from wiretrace.stories.diffs import representative_diffs
 from wiretrace.stories.minhash import MinHasher, overlap
 from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
 from wiretrace.stories.vectors import TermWeights, raw_matrix, similar_pairs, term_weights, tfidf
@@ -422,12 +422,12 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         return shingles_of.get(a, np.empty(0, dtype=np.uint32))
 
     # Diffs for the night's members, and for every member of a group whose representative changed.
-    diff_rows = []
-    for a, g, rep in to_diff:
-        mb, rb = night_bodies.get(a), night_bodies.get(rep)
-        if mb is None or rb is None:
-            continue
-        diff_rows.extend((g, a, rep, op, i, s) for op, i, s in sentence_diff(mb, rb))
+    diffable = [(a, g, rep) for a, g, rep in to_diff
+                if night_bodies.get(a) is not None and night_bodies.get(rep) is not None]
+    diff_rows = [(g, a, rep, op, i, s)
+                 for (a, g, rep), rows in zip(diffable, representative_diffs(
+                     [(night_bodies[a], night_bodies[rep]) for a, _, rep in diffable]))
+                 for op, i, s in rows]
     diffs = pl.DataFrame(diff_rows, schema=DIFF_SCHEMA, orient="row")
 
     group_story = dict(arts.select("copy_group_id", "story_id").unique().iter_rows())

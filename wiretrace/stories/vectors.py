@@ -43,14 +43,32 @@ def _hash(feature: str) -> int:
     return h if feature.startswith("w:") else h + BLOCK
 
 
+class _BodyTokenFeatures(dict):
+    """raw body token -> None (a stopword or a lone letter) or (word id, starts with a digit, number id,
+    entity id). A night repeats the same few hundred thousand tokens millions of times; NFKC, lower
+    case and three xxhash calls per occurrence were most of ``term_weights``. Cleared when large."""
+
+    def __missing__(self, raw: str):
+        if len(self) > 500_000:
+            self.clear()
+        tok = normalise(raw)
+        if tok in _STOP or len(tok) < 2 and not tok.isdigit():
+            value = None
+        else:
+            value = (_hash("w:" + tok), tok[0].isdigit(), _hash("n:" + tok.replace(",", "")), _hash("e:" + tok))
+        self[raw] = value
+        return value
+
+
+_body_token_features = _BodyTokenFeatures().__getitem__
+
+
 def term_weights(title: str | None, body: str, weights: TermWeights = TermWeights()) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted hashed feature ids and raw weights (sublinear counts) for one document."""
+    """Sorted hashed feature ids and raw weights (sublinear counts) for one document.
+
+    Features: "w:" + each normalised title and body word that is not a stopword, "n:" + a number's
+    digits, "e:" + a capitalised word not first in its sentence (the ids hash those strings)."""
     counts: dict[int, float] = {}
-
-    def add(feature: str, w: float) -> None:
-        h = _hash(feature)
-        counts[h] = counts.get(h, 0.0) + w
-
     sentences = split_sentences(body)
     if weights.lead_sentences:
         sentences = sentences[: weights.lead_sentences]
@@ -58,19 +76,20 @@ def term_weights(title: str | None, body: str, weights: TermWeights = TermWeight
         title = sentences[0] if sentences else ""
     for tok in _TOKEN.findall(normalise(title)):
         if tok not in _STOP and len(tok) > 1:
-            add("w:" + tok, weights.title)
+            h = _hash("w:" + tok)
+            counts[h] = counts.get(h, 0.0) + weights.title
     for index, sentence in enumerate(sentences):
         w_pos = 1.0 / (1.0 + index / weights.lead_decay) if weights.lead_decay else 1.0
-        raw_tokens = _TOKEN.findall(sentence)
-        for pos, raw in enumerate(raw_tokens):
-            tok = normalise(raw)
-            if tok in _STOP or len(tok) < 2 and not tok.isdigit():
+        for pos, raw in enumerate(_TOKEN.findall(sentence)):
+            features = _body_token_features(raw)
+            if features is None:
                 continue
-            add("w:" + tok, w_pos)
-            if weights.number and tok[0].isdigit():
-                add("n:" + tok.replace(",", ""), weights.number * w_pos)
+            word, is_number, number, entity = features
+            counts[word] = counts.get(word, 0.0) + w_pos
+            if weights.number and is_number:
+                counts[number] = counts.get(number, 0.0) + weights.number * w_pos
             elif weights.entity and pos > 0 and raw[0].isupper():
-                add("e:" + tok, weights.entity * w_pos)
+                counts[entity] = counts.get(entity, 0.0) + weights.entity * w_pos
     if not counts:
         return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.float32)
     ids = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))

@@ -456,3 +456,20 @@ def test_an_undone_merge_touches_both_stories_in_the_warehouse():
     assert {(a, s) for a, s, _, _ in touched} == {("A", frag_a), ("C", frag_a), ("B", frag_b)}
     assert [s for (s,) in query("sql/report/stories_touched.sql", date(2025, 6, 11))] == sorted([frag_a, frag_b])
     assert [s for (s,) in query("sql/transforms/claims_stories_rewritten.sql", date(2025, 6, 11))] == sorted([frag_a, frag_b])
+
+
+def test_representative_diffs_equal_sentence_diff_of_each_pair_in_order():
+    from wiretrace.stories.diffs import representative_diffs, sentence_diff
+
+    rep_a = "Police said five people died. The fire began at noon. Crews are still at the scene."
+    rep_b = "Markets fell on Monday. Oil rose 3%. Analysts expect more volatility."
+    pairs = [
+        ("Police said six people died. The fire began at noon. Crews are still at the scene.", rep_a),
+        ("Markets fell on Monday. Analysts expect more volatility. Subscribe now.", rep_b),
+        ("The fire began at noon. Police said five people died.", rep_a),
+        (rep_b, rep_b),
+        ("Crews are still at the scene.", "" + rep_a[:]),  # an equal representative that is another object
+    ]
+    got = representative_diffs(pairs)
+    assert got == [sentence_diff(m, r) for m, r in pairs]
+    assert got[3] == [] and all(got[k] for k in (0, 1, 2, 4))

@@ -52,3 +52,56 @@ def test_similar_pairs_of_an_empty_side_are_empty():
     for left, right in ((empty, full), (full, empty)):
         rows, cols, vals = similar_pairs(left, right, 0.2)
         assert len(rows) == len(cols) == len(vals) == 0
+
+
+def _term_weights_by_definition(title, body, weights):
+    """The features as term_weights documents them, one token at a time, with no caching."""
+    from wiretrace.stories.text import normalise, split_sentences
+
+    counts: dict[int, float] = {}
+
+    def add(feature: str, w: float) -> None:
+        h = vectors._hash(feature)
+        counts[h] = counts.get(h, 0.0) + w
+
+    sentences = split_sentences(body)
+    if not title:
+        title = sentences[0] if sentences else ""
+    for tok in vectors._TOKEN.findall(normalise(title)):
+        if tok not in vectors._STOP and len(tok) > 1:
+            add("w:" + tok, weights.title)
+    for index, sentence in enumerate(sentences):
+        w_pos = 1.0 / (1.0 + index / weights.lead_decay) if weights.lead_decay else 1.0
+        for pos, raw in enumerate(vectors._TOKEN.findall(sentence)):
+            tok = normalise(raw)
+            if tok in vectors._STOP or len(tok) < 2 and not tok.isdigit():
+                continue
+            add("w:" + tok, w_pos)
+            if weights.number and tok[0].isdigit():
+                add("n:" + tok.replace(",", ""), weights.number * w_pos)
+            elif weights.entity and pos > 0 and raw[0].isupper():
+                add("e:" + tok, weights.entity * w_pos)
+    ids = np.array(sorted(counts), dtype=np.uint32)
+    return ids, vectors._sublinear(np.array([counts[i] for i in ids.tolist()], dtype=np.float32))
+
+
+@pytest.mark.parametrize("weights", [
+    vectors.TermWeights(), vectors.TermWeights(title=2.0, entity=1.0, number=1.0, lead_decay=5.0),
+    vectors.TermWeights(number=0.0), vectors.TermWeights(entity=0.0, number=0.5),
+])
+def test_term_weights_equal_their_definition(weights):
+    docs = [
+        ("Fire kills 5 in Zürich", "Police said 5 people died. The FIRE began at 12:30 in Zürich’s old town.\n"
+         "Mayor Corine Mauch said 1,200 residents were moved. \u2160 Ｆｕｌｌｗｉｄｔｈ ２０２４ and a 7."),
+        (None, "Markets fell. Oil rose 3.5% as OPEC met; said analysts. Analysts said Oil would fall."),
+        ("", ""),
+        ("Only a title", "a I x 9"),
+    ]
+    for title, body in docs * 2:  # the second pass reads the token cache the first one filled
+        got_ids, got_vals = vectors.term_weights(title, body, weights)
+        want_ids, want_vals = _term_weights_by_definition(title, body, weights)
+        assert got_ids.tolist() == want_ids.tolist()
+        assert got_vals.tolist() == want_vals.tolist()
+        if body.startswith("Police"):
+            assert (vectors._hash("n:1200") in got_ids.tolist()) == bool(weights.number)
+            assert (vectors._hash("e:zürich") in got_ids.tolist()) == bool(weights.entity)
