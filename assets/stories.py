@@ -2,7 +2,8 @@
 ones; the story pass then recomputes which fragments form one story (merges, re-pointed or undone merges).
 
 Only the state inside the time windows is loaded (wiretrace.stories.STATE_SQL), so a night costs what
-its own size and window cost, not what history costs. Ids derive from founding articles: a rerun
+its own size and window cost, not what history costs; earlier bodies are read only for the articles a
+night asks for (BODIES_SQL). Ids derive from founding articles: a rerun
 reproduces them.
 """
 
@@ -14,7 +15,8 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.stories import STATE_SQL, StoryParams, StoryState, assign_night
+from wiretrace.stories import BODIES_SQL, STATE_SQL, StoryParams, StoryState, assign_night
+from wiretrace.stories.pipeline import BODY_SCHEMA, Bodies
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 
@@ -37,7 +39,13 @@ def load_state(con, night: dt.date, params: StoryParams) -> StoryState:
     frames = {name: query_frame(con, query, {"night": night, "since": since}) for name, query in STATE_SQL.items()}
     empty = StoryState.empty()
     # An empty result has no types; take them from the library's schemas.
-    return StoryState(**{name: frames[name] if len(frames[name]) else getattr(empty, name) for name in frames})
+    state = {name: frames[name] if len(frames[name]) else getattr(empty, name) for name in frames}
+
+    def bodies_of(ids: list[str]) -> pl.DataFrame:
+        found = query_frame(con, BODIES_SQL, {"ids": ids, "night": night, "since": since})
+        return found if len(found) else pl.DataFrame(schema=BODY_SCHEMA)
+
+    return StoryState(**state, bodies=Bodies(lookup=bodies_of))
 
 
 def _stamp(context, night: dt.date) -> list[pl.Expr]:

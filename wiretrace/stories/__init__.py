@@ -8,6 +8,7 @@ then the story pass over them), ``resolve_members`` (members' fragment ids -> li
 
 from wiretrace.stories.copies import CopyRule
 from wiretrace.stories.pipeline import (
+    Bodies,
     NightResult,
     StoryParams,
     StoryState,
@@ -17,10 +18,10 @@ from wiretrace.stories.pipeline import (
     resolve_members,
     stable_id,
 )
-from wiretrace.stories.state import STATE_SQL, TABLES
+from wiretrace.stories.state import BODIES_SQL, STATE_SQL, TABLES
 from wiretrace.stories.vectors import TermWeights
 
 __all__ = [
-    "CopyRule", "NightResult", "STATE_SQL", "StoryParams", "StoryState", "TABLES", "TermWeights",
+    "BODIES_SQL", "Bodies", "CopyRule", "NightResult", "STATE_SQL", "StoryParams", "StoryState", "TABLES", "TermWeights",
     "apply_night", "assign_night", "prune_state", "resolve_members", "stable_id",
 ]

@@ -24,6 +24,7 @@ earlier design with final nightly joins could not pass 0.965 (benchmarks/results
 """
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -71,20 +72,49 @@ class StoryParams:
     max_published_lag_days: int = 30  # published_date older than this before ingest (or in the future) is implausible
 
 
+BODY_SCHEMA = {"article_id": pl.String, "body": pl.String, "title": pl.String}
+
+
+@dataclass(frozen=True)
+class Bodies:
+    """Earlier articles' bodies and titles, read only for the articles a night asks for: diffs against a
+    representative that changed, re-shingling rows stored without shingles, story labels. The warehouse
+    reads them from clean.articles per call (``lookup``); a whole window's bodies (~2.8 KB an article)
+    would be gigabytes at a million articles of history. In memory (tests, replays) they are a frame."""
+
+    frame: pl.DataFrame | None = None  # article_id, body, title
+    lookup: Callable[[list[str]], pl.DataFrame] | None = None
+
+    def of(self, article_ids: Iterable[str]) -> pl.DataFrame:
+        """article_id, body, title of those of ``article_ids`` that have one (one row per article)."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return pl.DataFrame(schema=BODY_SCHEMA)
+        if self.lookup is not None:
+            return self.lookup(ids)
+        frame = self.frame if self.frame is not None else pl.DataFrame(schema=BODY_SCHEMA)
+        return frame.filter(pl.col("article_id").is_in(ids)).unique("article_id", keep="last", maintain_order=True)
+
+    def with_frame(self, frame: pl.DataFrame) -> "Bodies":
+        """In memory: these rows added (a later row of an article replaces the earlier one)."""
+        own = self.frame if self.frame is not None else pl.DataFrame(schema=BODY_SCHEMA)
+        return Bodies(frame=pl.concat([own, frame.select(list(BODY_SCHEMA)).cast(BODY_SCHEMA)]))
+
+
 @dataclass
 class StoryState:
     """What earlier nights left in the warehouse that this night needs (see ``state_sql``).
 
     fingerprints: article_id, copy_group_id, story_id, outlet, published_date, n_shingles, body_hash, minhash,
                   shingles (null on rows written before they were stored: their bodies are re-shingled)
-    bodies:       article_id, body, title (clean.articles of those articles: verification, diffs, labels)
+    bodies:       ``Bodies``: clean.articles body and title of those articles, read for the few a night needs
     doc_terms:    copy_group_id, article_id, story_id, published_date, term_ids, term_weights
     copy_groups:  latest stories.copy_groups row per group
     stories:      latest stories.stories row per story id (fragment), merged_into as last written
     """
 
     fingerprints: pl.DataFrame
-    bodies: pl.DataFrame
+    bodies: Bodies
     doc_terms: pl.DataFrame
     copy_groups: pl.DataFrame
     stories: pl.DataFrame
@@ -93,7 +123,7 @@ class StoryState:
     def empty() -> "StoryState":
         return StoryState(
             fingerprints=pl.DataFrame(schema=FINGERPRINT_SCHEMA),
-            bodies=pl.DataFrame(schema={"article_id": pl.String, "body": pl.String, "title": pl.String}),
+            bodies=Bodies(frame=pl.DataFrame(schema=BODY_SCHEMA)),
             doc_terms=pl.DataFrame(schema=DOC_TERMS_SCHEMA),
             copy_groups=pl.DataFrame(schema=COPY_GROUP_SCHEMA),
             stories=pl.DataFrame(schema=STORY_SCHEMA),
@@ -293,7 +323,7 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     return arts, new_shingles, old_fp.drop("state_row")
 
 
-def stored_shingles(fingerprints: pl.DataFrame, bodies: pl.DataFrame, shingle_size: int) -> list[np.ndarray]:
+def stored_shingles(fingerprints: pl.DataFrame, bodies: Bodies, shingle_size: int) -> list[np.ndarray]:
     """Shingle arrays of earlier articles, one per ``fingerprints`` row: the stored ``shingles``, else
     (rows written before shingles were stored) the body from ``bodies`` shingled again; an article
     without either has none (as shingle_hashes of "")."""
@@ -308,7 +338,7 @@ def stored_shingles(fingerprints: pl.DataFrame, bodies: pl.DataFrame, shingle_si
     missing = np.flatnonzero(~present).tolist()
     if missing:
         ids = fingerprints["article_id"].gather(missing)
-        found = dict(bodies.filter(pl.col("article_id").is_in(ids.implode())).select("article_id", "body").iter_rows())
+        found = dict(bodies.of(ids.to_list()).select("article_id", "body").iter_rows())
         texts = [found.get(a) or "" for a in ids.to_list()]
         for k, s in zip(missing, ShingleSets.of_texts(texts, shingle_size).as_list()):
             out[k] = s
@@ -411,7 +441,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         if a != rep_of[g]]
     night_bodies = dict(arts.select("article_id", "body").iter_rows())
     earlier = sorted({x for a, _, rep in to_diff for x in (a, rep)} - night_ids)
-    night_bodies.update(state.bodies.filter(pl.col("article_id").is_in(earlier)).select("article_id", "body").iter_rows())
+    night_bodies.update(state.bodies.of(earlier).select("article_id", "body").iter_rows())
     shingles_of = dict(zip(arts["article_id"].to_list(), new_shingles))
     earlier_reps = state.fingerprints.filter(
         pl.col("article_id").is_in(sorted({rep_of[g] for g in touched} - night_ids))).unique("article_id", keep="first")
@@ -666,7 +696,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         if now is not None:
             merges.append((s, now, link(k, [fidx[m] for m in new_groups[now] if m != s]), counts[s]))
         if was is not None:
-            left = [fidx[m] for m in old_groups[old_root(s)] if m != s and m in fidx]
+            left = sorted(fidx[m] for m in old_groups[old_root(s)] if m != s and m in fidx)  # a set: fixed sum order
             unmerges.append((s, was, now, link(k, left), counts[s]))
     for root, group in new_groups.items():
         before = {m for m in old_groups.get(root, set()) if m in fidx} if old_root(root) == root else set()
@@ -692,11 +722,13 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         .sort(["member_count", "first_published", "copy_group_id"], descending=[True, False, False])
         .group_by("row_story", maintain_order=True).first().select("row_story", "representative_article_id")
     )
-    titles = dict(prev.select("representative_article_id", "label").iter_rows())
-    if "title" in state.bodies.columns:
-        titles.update({a: t for a, t in state.bodies.select("article_id", "title").iter_rows() if t is not None})
-    titles.update({a: t for a, t in night_titles.items() if t is not None})
     prev_rep = dict(prev.select("story_id", "representative_article_id").iter_rows())
+    # labels: the night's title of a representative, else its stored title, else the story's last label
+    labelled = set(reps["representative_article_id"].to_list()) | {prev_rep[s] for s in rows_for if s in prev_rep}
+    titles = dict(prev.select("representative_article_id", "label").iter_rows())
+    titles.update({a: t for a, t in state.bodies.of(labelled).select("article_id", "title").iter_rows()
+                   if t is not None})
+    titles.update({a: t for a, t in night_titles.items() if t is not None})
     stories = (
         agg.join(reps, on="row_story", how="left")
         .with_columns(
@@ -742,7 +774,7 @@ def apply_night(state: StoryState, result: NightResult, articles: pl.DataFrame) 
 
     return StoryState(
         fingerprints=pl.concat([state.fingerprints, result.fingerprints.select(state.fingerprints.columns)]),
-        bodies=pl.concat([state.bodies, articles.select("article_id", pl.col("body").fill_null(""), "title")]),
+        bodies=state.bodies.with_frame(articles.select("article_id", pl.col("body").fill_null(""), "title")),
         doc_terms=pl.concat([state.doc_terms, result.doc_terms.select(state.doc_terms.columns)]),
         copy_groups=latest(state.copy_groups, result.copy_groups, "copy_group_id"),
         stories=latest(state.stories, result.stories, "story_id"),
@@ -756,7 +788,7 @@ def prune_state(state: StoryState, night: date, params: StoryParams = StoryParam
     fp = state.fingerprints.filter(pl.col("story_id").is_in(active) | (pl.col("published_date") >= since))
     return StoryState(
         fingerprints=fp,
-        bodies=state.bodies.filter(pl.col("article_id").is_in(fp["article_id"].implode())),
+        bodies=Bodies(frame=state.bodies.of(fp["article_id"].to_list())) if state.bodies.lookup is None else state.bodies,
         doc_terms=state.doc_terms.filter(pl.col("story_id").is_in(active)),
         copy_groups=state.copy_groups.filter(pl.col("last_published") >= since),
         stories=state.stories.filter(pl.col("story_id").is_in(active)),

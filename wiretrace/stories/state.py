@@ -30,11 +30,16 @@ STATE_SQL = {
     "fingerprints": f"""
         SELECT * EXCLUDE (ingest_date, run_id) FROM stories.fingerprints
         WHERE ingest_date < $night AND (published_date >= $since OR story_id IN ({_ACTIVE_STORIES}))""",
-    "bodies": f"""
-        SELECT a.article_id, a.body, a.title FROM clean.articles a
-        JOIN stories.fingerprints f USING (article_id)
-        WHERE f.ingest_date < $night AND (f.published_date >= $since OR f.story_id IN ({_ACTIVE_STORIES}))""",
     "doc_terms": f"""
         SELECT * EXCLUDE (ingest_date, run_id) FROM stories.doc_terms
         WHERE ingest_date < $night AND story_id IN ({_ACTIVE_STORIES})""",
 }
+
+# Bodies and titles of the state's articles, read per call for the ids a night asks for ($ids, a list),
+# not loaded with the state (StoryState.bodies): the latest clean version of each.
+BODIES_SQL = f"""
+    SELECT a.article_id, a.body, a.title FROM clean.articles a
+    JOIN stories.fingerprints f USING (article_id)
+    WHERE a.article_id IN (SELECT unnest($ids)) AND f.ingest_date < $night
+      AND (f.published_date >= $since OR f.story_id IN ({_ACTIVE_STORIES}))
+    QUALIFY row_number() OVER (PARTITION BY a.article_id ORDER BY a.ingest_date DESC) = 1"""

@@ -7,7 +7,7 @@ import xxhash
 
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.minhash import MinHasher, band_keys, candidate_pairs, intersection_sizes, overlap
-from wiretrace.stories.pipeline import stored_shingles
+from wiretrace.stories.pipeline import Bodies, stored_shingles
 from wiretrace.stories.text import ShingleSets, body_hash, body_hashes, night_tokens, shingle_hashes, words
 
 TRICKY = [
@@ -168,7 +168,8 @@ def test_stored_shingles_are_read_back_and_rows_without_them_are_shingled_from_t
     stored[3] = stored[6] = stored[8] = None  # written before shingles were stored
     ids = [f"a{i}" for i in range(len(texts))]
     fingerprints = pl.DataFrame({"article_id": ids, "shingles": pl.Series(stored, dtype=pl.List(pl.UInt32))})
-    bodies = pl.DataFrame({"article_id": ids, "body": texts}).reverse().filter(pl.col("article_id") != "a8")
+    bodies = Bodies(frame=pl.DataFrame({"article_id": ids, "body": texts, "title": None}).reverse()
+                    .filter(pl.col("article_id") != "a8"))
     out = stored_shingles(fingerprints, bodies, 4)
     expected = [shingle_hashes(t, 4) for t in texts]
     expected[8] = np.empty(0, dtype=np.uint32)  # neither stored shingles nor a body

@@ -11,7 +11,9 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from tests.conftest import SHARED
 from tests.unit.stories.fixtures import seed_articles
 from wiretrace.stories import (
+    BODIES_SQL,
     STATE_SQL,
+    Bodies,
     StoryParams,
     StoryState,
     apply_night,
@@ -128,13 +130,13 @@ def test_earlier_nights_are_verified_against_their_stored_shingles():
     state = apply_night(StoryState.empty(), r1, night1)
     wire = r1.members.filter(pl.col("article_id") == "000")["copy_group_id"].item()
 
-    from_stored = assign_night(night2, replace(state, bodies=state.bodies.clear()))  # no body to shingle again
+    from_stored = assign_night(night2, replace(state, bodies=Bodies()))  # no body to shingle again
     assert from_stored.members["copy_group_id"].to_list() == [wire, wire]
     # rows written before shingles were stored (NULL): the bodies are shingled again, same result
     no_shingles = replace(state, fingerprints=state.fingerprints.with_columns(shingles=pl.lit(None, dtype=pl.List(pl.UInt32))))
     assert assign_night(night2, no_shingles).members.equals(from_stored.members)
     # with neither, nothing earlier verifies: the stored shingles are what matched above
-    neither = assign_night(night2, replace(no_shingles, bodies=state.bodies.clear()))
+    neither = assign_night(night2, replace(no_shingles, bodies=Bodies()))
     assert wire not in neither.members["copy_group_id"].to_list()
 
 def test_average_link_does_not_chain():
@@ -423,6 +425,21 @@ def test_state_sql_runs_on_the_ddl():
     assert len(loaded["fingerprints"]) == 5 and len(loaded["stories"]) == 1 and len(loaded["doc_terms"]) == 2
     # the night itself is not part of its own state (rerun semantics)
     assert len(con.execute(STATE_SQL["fingerprints"], {**params, "night": date(2025, 6, 14)}).fetchall()) == 0
+
+    # bodies are read per call, for the ids asked: the latest clean version of a state article only
+    arts = seed_articles()
+    versions = pl.concat([arts.with_columns(ingest_date=pl.lit(date(2025, 6, 14))),
+                          arts.filter(pl.col("article_id") == "001").with_columns(
+                              body=pl.lit("a later version"), ingest_date=pl.lit(date(2025, 6, 15))),
+                          arts.head(1).with_columns(article_id=pl.lit("x9"), ingest_date=pl.lit(date(2025, 6, 14)))])
+    con.register("versions", versions.with_columns(document_id=pl.col("article_id")))
+    con.execute("INSERT INTO clean.articles BY NAME SELECT article_id, document_id, outlet, title, body, "
+                "published_date, ingest_date FROM versions")
+    found = con.sql(BODIES_SQL, params={**params, "ids": ["000", "001", "x9", "nope"]}).pl().sort("article_id")
+    assert found["article_id"].to_list() == ["000", "001"]  # x9 has no fingerprint: not in the state
+    assert found["body"].to_list() == [arts["body"][0], "a later version"]
+    assert found["title"].to_list() == arts.sort("article_id")["title"].head(2).to_list()
+    assert con.execute(BODIES_SQL, {**params, "night": date(2025, 6, 14), "ids": ["000"]}).fetchall() == []
 
 
 def test_an_undone_merge_touches_both_stories_in_the_warehouse():
