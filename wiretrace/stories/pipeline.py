@@ -37,7 +37,7 @@ from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import representative_diffs
 from wiretrace.stories.minhash import MinHasher, overlap
 from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
-from wiretrace.stories.vectors import TermWeights, raw_matrix, similar_pairs, term_weights, tfidf
+from wiretrace.stories.vectors import TermWeights, pairs_within, raw_matrix, term_weights, tfidf
 
 _EPOCH = date(1970, 1, 1)
 
@@ -357,7 +357,7 @@ def _cluster_new_groups(
     vals = [np.asarray(x, dtype=np.float32) for x in pool_terms["term_weights"].to_list()] + [t[1] for t in new_terms]
     vectors = tfidf(raw_matrix(ids, vals), name_share=params.name_share)
     # Edges: pairs (new, any) with cosine >= threshold; existing docs are collapsed into their story.
-    sim_row, sim_col, _ = similar_pairs(vectors[n_pool:], vectors, threshold)
+    sim_row, sim_col, _ = pairs_within(vectors, np.arange(n_pool, vectors.shape[0]), threshold)
     keep = sim_row + n_pool != sim_col
     story_ids = live["story_id"].to_list()
     story_index = {s: k for k, s in enumerate(story_ids)}
@@ -621,7 +621,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     all_a, all_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]  # closed ends included
     while frontier.any():
         rows = np.flatnonzero(frontier[doc_frag])
-        sim_row, sim_col, _ = similar_pairs(vectors[rows], vectors, params.story_threshold)
+        sim_row, sim_col, _ = pairs_within(vectors, rows, params.story_threshold)
         keep = is_open[doc_frag[sim_col]]
         all_a.append(doc_frag[rows[sim_row]])
         all_b.append(doc_frag[sim_col])

@@ -161,6 +161,37 @@ def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float,
     The pairs and their float32 values are the ones SciPy's product gives (tests/unit/stories/test_vectors.py).
     Blocks of left rows still bound what one call can return.
     """
+    return _product_pairs(left, right, threshold, threads, upper=False)
+
+
+def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
+                 threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``similar_pairs(vectors[rows], vectors, threshold)`` (columns index ``vectors``), computing each
+    pair of two ``rows`` once, so the block of ``rows`` against themselves is a triangle, mirrored. On a
+    large night ``rows`` are most of ``vectors``, and this halves the quadratic work.
+
+    The kernel adds a row's products in the order its terms are stored; with every row's terms sorted
+    (done here: SciPy's products leave them unsorted) x.y and y.x are the same float32 sum. A value
+    can therefore differ in its last bit from ``similar_pairs`` on the unsorted rows."""
+    rows = np.asarray(rows, dtype=np.int64)
+    vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=True)  # sorted here, not the caller's matrix
+    vectors.sort_indices()
+    others = np.setdiff1d(np.arange(vectors.shape[0]), rows)
+    own = vectors[rows]
+    tri_r, tri_c, tri_v = _product_pairs(own, own, threshold, threads, upper=True)
+    off = tri_r != tri_c
+    cross_r, cross_c, cross_v = _product_pairs(own, vectors[others], threshold, threads, upper=False)
+    left = np.concatenate([tri_r, tri_c[off], cross_r])
+    right = np.concatenate([rows[tri_c], rows[tri_r[off]], others[cross_c]])
+    vals = np.concatenate([tri_v, tri_v[off], cross_v])
+    order = np.lexsort((right, left))  # (row, column) order, as similar_pairs returns them
+    return left[order], right[order], vals[order]
+
+
+def _product_pairs(left, right, threshold, threads, *, upper: bool):
+    """The entries of ``left @ right.T`` at or above ``threshold``, in blocks of left rows; ``upper``
+    (left is right): only the entries with column >= row, each block multiplied by the rows from its own
+    start on."""
     threads = threads or len(os.sched_getaffinity(0))
     left = sp.csr_matrix(left, dtype=np.float32)
     right_t = sp.csr_matrix(right.T, dtype=np.float32)
@@ -171,12 +202,14 @@ def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float,
     if right.shape[0] == 0:
         return rows[0], cols[0], vals[0]
     for start in range(0, left.shape[0], block):
-        prod = sp_matmul_topn(left[start:start + block], right_t, top_n=right.shape[0], threshold=bound,
-                              n_threads=threads)
+        first = start if upper else 0
+        prod = sp_matmul_topn(left[start:start + block], right_t[:, first:], top_n=right.shape[0] - first,
+                              threshold=bound, n_threads=threads)
         prod.sort_indices()  # pairs in (row, column) order, whatever the threads' schedule
         prod = prod.tocoo()
-        keep = prod.data >= np.float32(threshold)
-        rows.append(prod.row[keep].astype(np.int64) + start)
-        cols.append(prod.col[keep].astype(np.int64))
+        r, c = prod.row.astype(np.int64) + start, prod.col.astype(np.int64) + first
+        keep = (prod.data >= np.float32(threshold)) & ((c >= r) if upper else True)
+        rows.append(r[keep])
+        cols.append(c[keep])
         vals.append(prod.data[keep])
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)

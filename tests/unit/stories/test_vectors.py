@@ -5,14 +5,16 @@ import pytest
 import scipy.sparse as sp
 
 from wiretrace.stories import vectors
-from wiretrace.stories.vectors import similar_pairs
+from wiretrace.stories.vectors import pairs_within, similar_pairs
 
 
 def _unit_rows(n: int, dim: int, density: float, seed: int) -> sp.csr_matrix:
     m = sp.random(n, dim, density=density, format="csr", dtype=np.float32, random_state=seed)
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ m, dtype=np.float32)
+    m = sp.csr_matrix(sp.diags(1.0 / norms) @ m, dtype=np.float32)
+    m.sort_indices()
+    return m
 
 
 def _reference(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float) -> dict[tuple[int, int], np.float32]:
@@ -35,6 +37,23 @@ def test_similar_pairs_equal_the_scipy_product_above_the_threshold(threads, bloc
         assert got.keys() == expected.keys()
         assert all(got[k] == expected[k] for k in expected)  # the same float32 values, not just close
         assert list(zip(rows.tolist(), cols.tolist())) == sorted(got)  # (row, column) order
+
+
+@pytest.mark.parametrize("block_entries", [7, 500, 20_000_000])
+def test_pairs_within_equal_similar_pairs_of_those_rows(block_entries, monkeypatch):
+    monkeypatch.setattr(vectors, "SIMILARITY_BLOCK_ENTRIES", block_entries)
+    matrix = _unit_rows(150, 30, 0.2, seed=4)
+    matrix = sp.csr_matrix(sp.vstack([matrix, matrix[:5]]))  # duplicate rows: ties at 1.0 both ways
+    # pairs_within sorts each row's terms (a product's sums follow that order); compared on sorted rows
+    matrix.sort_indices()
+    rng = np.random.default_rng(5)
+    for rows in (np.arange(155), np.arange(100, 155), np.sort(rng.choice(155, 40, replace=False)),
+                 np.array([7]), np.empty(0, np.int64)):
+        for threshold in (0.15, 0.5):
+            want = similar_pairs(matrix[rows], matrix, threshold)
+            got = pairs_within(matrix, rows, threshold)
+            assert [x.tolist() for x in got] == [x.tolist() for x in want]
+            assert len(rows) < 2 or len(want[0]) > len(rows)  # pairs beyond the diagonal
 
 
 def test_similar_pairs_keep_an_entry_exactly_at_the_threshold():
@@ -105,3 +124,11 @@ def test_term_weights_equal_their_definition(weights):
         if body.startswith("Police"):
             assert (vectors._hash("n:1200") in got_ids.tolist()) == bool(weights.number)
             assert (vectors._hash("e:zürich") in got_ids.tolist()) == bool(weights.entity)
+
+
+def test_pairs_within_leave_the_callers_matrix_as_it_was():
+    matrix = sp.csr_matrix(_unit_rows(20, 12, 0.4, seed=6)[:, ::-1])  # column reversal: unsorted terms
+    assert not matrix.has_sorted_indices
+    before = (matrix.indices.copy(), matrix.data.copy())
+    pairs_within(matrix, np.arange(20), 0.2)
+    assert np.array_equal(matrix.indices, before[0]) and np.array_equal(matrix.data, before[1])
