@@ -445,7 +445,13 @@ def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int,
 
 
 def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bodies, members, arts, add_conflict):
-    tokens = {}
+    tokens, normalised = {}, {}
+
+    def normalised_of(i):
+        """Sentence i's folded words (each variant is compared with every other one)."""
+        if i not in normalised:
+            normalised[i] = list(map(_norm_token, swords[i][0]))
+        return normalised[i]
 
     def tokens_of(i):
         """(surface, normalised, start, end) of the sentence's words outside direct quotes: the same
@@ -469,7 +475,7 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
                 continue
             ia, ib = pair
             sa, sb = swords[ia][0], swords[ib][0]
-            na_, nb_ = list(map(_norm_token, sa)), list(map(_norm_token, sb))
+            na_, nb_ = normalised_of(ia), normalised_of(ib)
             for op, a0, a1, b0, b1 in _token_opcodes(na_, nb_):
                 if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
                     continue

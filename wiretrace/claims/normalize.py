@@ -66,6 +66,7 @@ _TRANSLIT_RULES = (
 _VOWELS = set("aeiou")
 
 
+@lru_cache(maxsize=100_000)
 def fold_name(name: str) -> str:
     """Phonetic-ish key for a proper name: transliteration alternations collapse to one spelling."""
     s = strip_accents(name.translate(_APOSTROPHES)).lower()
@@ -82,6 +83,7 @@ def _levenshtein(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
+@lru_cache(maxsize=100_000)  # slot conflicts compare the same few names across every pair of a story's variants
 def names_equivalent(a: str, b: str) -> bool:
     """True when two names differ only by spelling/transliteration convention.
 
