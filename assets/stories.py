@@ -15,8 +15,14 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.stories import BODIES_SQL, STATE_SQL, StoryParams, StoryState, assign_night
-from wiretrace.stories.pipeline import BODY_SCHEMA, Bodies
+from wiretrace.stories import (
+    BODIES_SQL,
+    STATE_SQL,
+    Bodies,
+    StoryParams,
+    StoryState,
+    assign_night,
+)
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 
@@ -42,8 +48,7 @@ def load_state(con, night: dt.date, params: StoryParams) -> StoryState:
     state = {name: frames[name] if len(frames[name]) else getattr(empty, name) for name in frames}
 
     def bodies_of(ids: list[str]) -> pl.DataFrame:
-        found = query_frame(con, BODIES_SQL, {"ids": ids, "night": night, "since": since})
-        return found if len(found) else pl.DataFrame(schema=BODY_SCHEMA)
+        return query_frame(con, BODIES_SQL, {"ids": ids, "night": night, "since": since})
 
     return StoryState(**state, bodies=Bodies(lookup=bodies_of))
 

@@ -91,7 +91,8 @@ class Bodies:
         if not ids:
             return pl.DataFrame(schema=BODY_SCHEMA)
         if self.lookup is not None:
-            return self.lookup(ids)
+            found = self.lookup(ids)
+            return found if len(found) else pl.DataFrame(schema=BODY_SCHEMA)  # an empty query result has no types
         frame = self.frame if self.frame is not None else pl.DataFrame(schema=BODY_SCHEMA)
         return frame.filter(pl.col("article_id").is_in(ids)).unique("article_id", keep="last", maintain_order=True)
 

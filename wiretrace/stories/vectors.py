@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 import xxhash
-from sparse_dot_topn import sp_matmul_topn
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sparse_dot_topn import sp_matmul_topn
 
 from wiretrace.stories.text import normalise, split_sentences
 
