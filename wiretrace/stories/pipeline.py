@@ -96,6 +96,10 @@ class Bodies:
         frame = self.frame if self.frame is not None else pl.DataFrame(schema=BODY_SCHEMA)
         return frame.filter(pl.col("article_id").is_in(ids)).unique("article_id", keep="last", maintain_order=True)
 
+    def within(self, article_ids: Iterable[str]) -> "Bodies":
+        """Only these articles' bodies (prune_state). A warehouse lookup is windowed by BODIES_SQL already."""
+        return self if self.lookup is not None else Bodies(frame=self.of(article_ids))
+
     def with_frame(self, frame: pl.DataFrame) -> "Bodies":
         """In memory: these rows added (a later row of an article replaces the earlier one)."""
         own = self.frame if self.frame is not None else pl.DataFrame(schema=BODY_SCHEMA)
@@ -124,7 +128,7 @@ class StoryState:
     def empty() -> "StoryState":
         return StoryState(
             fingerprints=pl.DataFrame(schema=FINGERPRINT_SCHEMA),
-            bodies=Bodies(frame=pl.DataFrame(schema=BODY_SCHEMA)),
+            bodies=Bodies(),
             doc_terms=pl.DataFrame(schema=DOC_TERMS_SCHEMA),
             copy_groups=pl.DataFrame(schema=COPY_GROUP_SCHEMA),
             stories=pl.DataFrame(schema=STORY_SCHEMA),
@@ -789,7 +793,7 @@ def prune_state(state: StoryState, night: date, params: StoryParams = StoryParam
     fp = state.fingerprints.filter(pl.col("story_id").is_in(active) | (pl.col("published_date") >= since))
     return StoryState(
         fingerprints=fp,
-        bodies=Bodies(frame=state.bodies.of(fp["article_id"].to_list())) if state.bodies.lookup is None else state.bodies,
+        bodies=state.bodies.within(fp["article_id"].to_list()),
         doc_terms=state.doc_terms.filter(pl.col("story_id").is_in(active)),
         copy_groups=state.copy_groups.filter(pl.col("last_published") >= since),
         stories=state.stories.filter(pl.col("story_id").is_in(active)),
