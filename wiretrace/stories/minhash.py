@@ -6,12 +6,18 @@ Candidate pairs come from one sorted pass per band over (band key, rank), not fr
 overlaps of all candidate pairs at once from sparse row products.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from wiretrace.stories.text import ShingleSets
+from wiretrace.cores import usable_cores
+from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
+
+# Texts per chunk of ``fingerprint_texts``: enough that per-chunk overheads vanish, few enough that the
+# threads' GIL-bound steps (normalising, hashing the chunk's vocabulary) interleave with the others' work.
+FINGERPRINT_CHUNK_DOCS = 2_000
 
 _EMPTY_SLOT = np.uint32(0xFFFFFFFF)
 
@@ -52,6 +58,37 @@ class MinHasher:
             out[nonempty[first:stop]] = (mins >> np.uint64(32)).T
             first = stop
         return out
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    shingles: ShingleSets
+    signatures: np.ndarray  # (n_docs, num_perm) uint32
+    body_hashes: list[str]
+
+
+def fingerprint_texts(texts: list[str], shingle_size: int, hasher: MinHasher, *,
+                      chunk_docs: int = FINGERPRINT_CHUNK_DOCS, threads: int | None = None) -> Fingerprints:
+    """Shingle sets, MinHash signatures and body hashes of every text, per chunk of texts on a thread pool.
+
+    Every value is per document, so the chunks are independent and the result equals ``night_tokens`` ->
+    ``ShingleSets.of`` / ``body_hashes`` -> ``signatures`` over all texts at once. The work is Rust regex,
+    arrow and numpy, which release the GIL, so the threads use every core; and only the chunks in flight
+    hold token lists (a whole night's would be the largest objects of the stage).
+    """
+    def one(chunk: list[str]) -> tuple[ShingleSets, np.ndarray, list[str]]:
+        tokens = night_tokens(chunk)
+        sets = ShingleSets.of(tokens, shingle_size)
+        return sets, hasher.signatures(sets), body_hashes(tokens)
+
+    chunks = [texts[start:start + chunk_docs] for start in range(0, len(texts), chunk_docs)]
+    with ThreadPoolExecutor(threads or usable_cores()) as pool:
+        done = list(pool.map(one, chunks))
+    return Fingerprints(
+        shingles=ShingleSets.concat([d[0] for d in done]),
+        signatures=np.vstack([d[1] for d in done]) if done else np.empty((0, hasher.num_perm), dtype=np.uint32),
+        body_hashes=[h for d in done for h in d[2]],
+    )
 
 
 def band_keys(signatures: np.ndarray, rows_per_band: int) -> np.ndarray:

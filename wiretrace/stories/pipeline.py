@@ -35,9 +35,15 @@ import scipy.sparse as sp
 from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import representative_diffs
-from wiretrace.stories.minhash import MinHasher, overlap
-from wiretrace.stories.text import ShingleSets, body_hashes, night_tokens
-from wiretrace.stories.vectors import TermWeights, pairs_within, raw_matrix, term_weights, tfidf
+from wiretrace.stories.minhash import MinHasher, fingerprint_texts, overlap
+from wiretrace.stories.text import ShingleSets
+from wiretrace.stories.vectors import (
+    TermWeights,
+    pairs_within,
+    raw_matrix,
+    term_weights,
+    tfidf,
+)
 
 _EPOCH = date(1970, 1, 1)
 
@@ -289,11 +295,8 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     old_rows = old_fp["state_row"]
     n_old, n_new = old_fp.height, arts.height
     hasher = MinHasher(num_perm=params.num_perm)
-    new_tokens = night_tokens(arts["body"].to_list())
-    new_sets = ShingleSets.of(new_tokens, params.shingle_size)
-    new_shingles = new_sets.as_list()
-    new_sigs = hasher.signatures(new_sets)
-    new_body_hashes = body_hashes(new_tokens)
+    new = fingerprint_texts(arts["body"].to_list(), params.shingle_size, hasher)
+    new_shingles = new.shingles.as_list()
     old_sigs = (
         fp["minhash"].gather(old_rows).list.to_array(params.num_perm).to_numpy().astype(np.uint32, copy=False)
         if n_old else np.empty((0, params.num_perm), dtype=np.uint32)
@@ -305,10 +308,10 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
 
     new_ids = arts["article_id"].to_list()
     groups, match_j, match_c = assign_copy_groups(
-        signatures=np.vstack([old_sigs, new_sigs]),
+        signatures=np.vstack([old_sigs, new.signatures]),
         shingles=[None] * n_old + new_shingles,
         shingle_loader=load_old_shingles,
-        body_hashes=old_fp["body_hash"].to_list() + new_body_hashes,
+        body_hashes=old_fp["body_hash"].to_list() + new.body_hashes,
         group_of=old_fp["copy_group_id"].to_list() + [None] * n_new,
         new_group_id=lambda i: stable_id("cg_", new_ids[i - n_old]),
         order=np.arange(n_old + n_new),
@@ -318,12 +321,12 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     )
     arts = arts.with_columns(
         copy_group_id=pl.Series(groups[n_old:], dtype=pl.String),
-        n_shingles=pl.Series(new_sets.sizes, dtype=pl.Int32),
+        n_shingles=pl.Series(new.shingles.sizes, dtype=pl.Int32),
         match_jaccard=pl.Series(match_j[n_old:]),
         match_containment=pl.Series(match_c[n_old:]),
-        body_hash=pl.Series(new_body_hashes, dtype=pl.String),
-        minhash=pl.Series(new_sigs).cast(pl.List(pl.UInt32)),
-        shingles=new_sets.as_series(),
+        body_hash=pl.Series(new.body_hashes, dtype=pl.String),
+        minhash=pl.Series(new.signatures).cast(pl.List(pl.UInt32)),
+        shingles=new.shingles.as_series(),
     )
     return arts, new_shingles, old_fp.drop("state_row")
 

@@ -168,6 +168,15 @@ class ShingleSets:
         return ShingleSets(flat=flat, offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
     @staticmethod
+    def concat(parts: "list[ShingleSets]") -> "ShingleSets":
+        """The documents of ``parts``, in order."""
+        if not parts:
+            return ShingleSets(flat=np.empty(0, dtype=np.uint32), offsets=np.zeros(1, dtype=np.int64))
+        sizes = np.concatenate([p.sizes for p in parts])
+        return ShingleSets(flat=np.concatenate([p.flat for p in parts]),
+                           offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
+    @staticmethod
     def of_texts(texts: list[str], k: int) -> "ShingleSets":
         return ShingleSets.of(night_tokens(texts), k)
 

@@ -5,7 +5,6 @@ can weight them with that night's document frequencies without refitting anythin
 fitted model, and yesterday's assignments never depend on today's IDF.
 """
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ import xxhash
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sparse_dot_topn import sp_matmul_topn
 
+from wiretrace.cores import usable_cores
 from wiretrace.stories.text import normalise, split_sentences
 
 HASH_DIM = 1 << 24
@@ -192,7 +192,7 @@ def _product_pairs(left, right, threshold, threads, *, upper: bool):
     """The entries of ``left @ right.T`` at or above ``threshold``, in blocks of left rows; ``upper``
     (left is right): only the entries with column >= row, each block multiplied by the rows from its own
     start on."""
-    threads = threads or len(os.sched_getaffinity(0))
+    threads = threads or usable_cores()
     left = sp.csr_matrix(left, dtype=np.float32)
     right_t = sp.csr_matrix(right.T, dtype=np.float32)
     # the kernel keeps values strictly above its bound: the float32 just below the threshold keeps ties

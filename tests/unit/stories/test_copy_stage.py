@@ -6,9 +6,23 @@ import pytest
 import xxhash
 
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
-from wiretrace.stories.minhash import MinHasher, band_keys, candidate_pairs, intersection_sizes, overlap
+from wiretrace.stories.minhash import (
+    MinHasher,
+    band_keys,
+    candidate_pairs,
+    fingerprint_texts,
+    intersection_sizes,
+    overlap,
+)
 from wiretrace.stories.pipeline import Bodies, stored_shingles
-from wiretrace.stories.text import ShingleSets, body_hash, body_hashes, night_tokens, shingle_hashes, words
+from wiretrace.stories.text import (
+    ShingleSets,
+    body_hash,
+    body_hashes,
+    night_tokens,
+    shingle_hashes,
+    words,
+)
 
 TRICKY = [
     "",
@@ -39,6 +53,21 @@ def test_night_tokens_and_shingle_sets_equal_the_per_document_functions():
         for i, t in enumerate(texts):
             assert np.array_equal(sets[i], shingle_hashes(t, k)), (k, t[:30])
     assert [len(x) for x in ShingleSets.of_texts(texts, 4).as_list()] == [len(shingle_hashes(t, 4)) for t in texts]
+
+
+@pytest.mark.parametrize("chunk_docs", [1, 7, 1000])
+def test_fingerprint_texts_in_threaded_chunks_equal_the_whole_night_at_once(chunk_docs):
+    texts = _texts()
+    hasher = MinHasher(num_perm=32)
+    tokens = night_tokens(texts)
+    whole = ShingleSets.of(tokens, 4)
+    got = fingerprint_texts(texts, 4, hasher, chunk_docs=chunk_docs, threads=2)
+    assert np.array_equal(got.shingles.offsets, whole.offsets)
+    assert np.array_equal(got.shingles.flat, whole.flat)
+    assert np.array_equal(got.signatures, hasher.signatures(whole))
+    assert got.body_hashes == body_hashes(tokens)
+    none = fingerprint_texts([], 4, hasher, chunk_docs=chunk_docs)
+    assert (len(none.shingles), none.signatures.shape, none.body_hashes) == (0, (0, 32), [])
 
 
 def test_signatures_of_sets_and_arrays_agree_with_the_hash_family():
