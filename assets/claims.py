@@ -5,7 +5,8 @@ A story's claims are recomputed whole when the night adds to it or its story pas
 transaction, so agreements and conflicts always reflect every copy. Rows filed under a fragment that the
 night merged into another story are deleted with them. Articles of earlier nights are not extracted
 again: their stored sentences, quotes, quantities and dates are aligned with tonight's copies
-(sql/transforms/claims_reusable_articles.sql says when that is safe).
+(sql/transforms/claims_reusable_articles.sql says when that is safe), and only their quotes are rewritten
+(a speaker's spelling follows the story); their sentences, quantities and dates stay as stored.
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.claims import PER_ARTICLE_TABLES, extract_claims
+from wiretrace.claims import PER_ARTICLE_TABLES, STORED_AS_IS_TABLES, extract_claims
 from wiretrace.warehouse import TableWrite, query_frame, sql_file
 
 # Rows of per-article tables go with their article; rows of per-story tables with their story. Rows are
@@ -24,6 +25,8 @@ from wiretrace.warehouse import TableWrite, query_frame, sql_file
 # happened to recompute them: rerunning an earlier night leaves later nights' rows where they were.
 PER_ARTICLE_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($touched_articles))"
 PER_STORY_DELETE = "ingest_date = $partition OR story_id IN (SELECT unnest($touched_stories))"
+# STORED_AS_IS_TABLES keep the rows of reused articles: only those of the articles extracted tonight go.
+EXTRACTED_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($extracted_articles))"
 
 
 class ClaimsConfig(dg.Config):
@@ -71,10 +74,14 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
             filed = frame.join(story_night if per_story else article_night, on="story_id" if per_story else "article_id",
                                how="left", maintain_order="left")
             filed = filed.with_columns(pl.col("ingest_date").fill_null(night), run_id=pl.lit(context.run_id))
-            writes.append(TableWrite(f"claims.{name}", filed, delete_where=PER_STORY_DELETE if per_story else PER_ARTICLE_DELETE))
+            delete_where = (PER_STORY_DELETE if per_story else
+                            EXTRACTED_DELETE if name in STORED_AS_IS_TABLES else PER_ARTICLE_DELETE)
+            writes.append(TableWrite(f"claims.{name}", filed, delete_where=delete_where))
         return StageOutput(
             writes=writes,
             extra_params={"touched_articles": members["article_id"].to_list(),
+                          "extracted_articles": members.filter(~pl.col("article_id").is_in(reused["article_id"].implode()))
+                                                       ["article_id"].to_list(),
                           "touched_stories": sorted(set(members["story_id"].to_list())
                                                     | set(rewritten["story_id"].to_list()))},
             figures={"stories": members["story_id"].n_unique(), "articles": len(articles),

@@ -69,6 +69,9 @@ class ClaimsResult:
 # The per-article tables: one article's rows depend on its body and date only, so they can be stored
 # and reused when a later night extends the article's story (only alignment needs the whole story).
 PER_ARTICLE_TABLES = ("sentences", "quotes", "quantities", "dates")
+# Of those, the tables whose rows of a reused article are exactly its stored rows: they are not returned
+# again (nor rewritten). Quotes are: their speaker_name takes the story's spelling, which tonight can change.
+STORED_AS_IS_TABLES = ("sentences", "quantities", "dates")
 
 
 def process_article(article_id: str, body: str, published: dt.date | None):
@@ -92,10 +95,12 @@ def process_story(task) -> dict[str, list[tuple]]:
     transpose far faster than dicts, which is what lets a process pool pay off."""
     story_id, articles = task
     out = {name: [] for name in SCHEMAS}
-    arts = {}
+    arts, reused = {}, set()
     for order, a in enumerate(articles):
         body = a["body"] or ""
         stored = a.get("stored")
+        if stored is not None:
+            reused.add(a["article_id"])
         s, q, n, d = stored if stored is not None else process_article(a["article_id"], body, a["published_date"])
         out["sentences"] += s
         out["quotes"] += q
@@ -106,8 +111,9 @@ def process_story(task) -> dict[str, list[tuple]]:
     canonicalise_speakers(out["quotes"], {a: v["order"] for a, v in arts.items()})
     claims, mentions, conflicts = align_story(
         story_id, arts, out["sentences"], out["quotes"], out["quantities"], out["dates"])
-    rows = {name: [tuple(map(r.get, COLUMNS[name])) for r in out[name]]
-            for name in ("sentences", "quotes", "quantities", "dates")}
+    rows = {name: [tuple(map(r.get, COLUMNS[name])) for r in out[name]
+                   if not (reused and name in STORED_AS_IS_TABLES and r["article_id"] in reused)]
+            for name in PER_ARTICLE_TABLES}
     rows.update(claims=claims, claim_mentions=mentions, conflicts=conflicts)  # already tuples
     return rows
 
@@ -137,8 +143,9 @@ def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: in
 
     ``stored``: per-article rows written by an earlier run (PER_ARTICLE_TABLES name -> frame with the
     SCHEMAS columns) for articles whose body has not changed since. Those articles are not extracted
-    again; their rows are aligned with the rest of their story as if they had been, and come back in
-    the result (speaker names in the story's spelling, which a new copy can change)."""
+    again; their rows are aligned with the rest of their story as if they had been. Of their rows, only
+    the quotes come back in the result (speaker names in the story's spelling, which a new copy can
+    change): their STORED_AS_IS_TABLES rows are the stored ones, unchanged, and stay where they are."""
     with _gc_paused():
         return _extract(articles, members, workers, stored_by_article(stored) if stored else None)
 
