@@ -23,11 +23,14 @@ What is measured, per size N (corpus: benchmarks/corpus.py, one night of N artic
   incremental night: the same last night on top of the history nights vs on an empty warehouse (ratio
   target <= 1.5), in ``--job-rounds`` alternating rounds (empty, history, empty, history; each history
   round on a copy of the warehouse the history nights left), fastest round of each side compared.
-* peak RSS: the child's process tree (pool workers included), summed, sampled every 0.2 s with psutil.
+* peak RSS: the child's process tree (pool workers included), summed, sampled every 0.2 s with psutil;
+  and peak PSS, summed the same way every 1 s: RSS counts the pages forked pool workers share with their
+  parent once per process, PSS splits them, so summed PSS is the memory the tree really takes.
 """
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -64,16 +67,27 @@ def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None
     env = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_pipeline", "--child", step,
                              "--child-args", json.dumps(args), "--child-out", str(out)], cwd=ROOT, env=env)
-    peak = 0
+    peak = peak_pss = 0
     started = time.perf_counter()
     root = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        total = 0
+    for sample in itertools.count():
+        if proc.poll() is not None:
+            break
+        # RSS counts pages a forked pool worker shares with its parent in both; PSS splits them among
+        # the processes sharing them, so the summed PSS is the memory the tree really takes. PSS walks
+        # the page tables (/proc/<pid>/smaps_rollup): sampled every 5th time only.
+        with_pss = sample % 5 == 0
+        total = total_pss = 0
         with contextlib.suppress(psutil.Error):
             for p in [root, *root.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
-                    total += p.memory_info().rss
-        peak = max(peak, total)
+                    if with_pss:
+                        info = p.memory_full_info()
+                        total_pss += info.pss
+                    else:
+                        info = p.memory_info()
+                    total += info.rss
+        peak, peak_pss = max(peak, total), max(peak_pss, total_pss)
         if timeout and time.perf_counter() - started > timeout:
             proc.kill()
             raise TimeoutError(f"{step} exceeded {timeout}s")
@@ -83,6 +97,7 @@ def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None
     result = json.loads(out.read_text())
     out.unlink()
     result["peak_rss_mb"] = round(peak / 2**20, 1)
+    result["peak_pss_mb"] = round(peak_pss / 2**20, 1)
     return result
 
 
@@ -467,11 +482,13 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
             jobs[name] = {"nights": [h["nights"][0] for h in history if name == "with_history"] + best["nights"],
                           "round_seconds": [round(p["nights"][0]["seconds"], 1) for p in parts],
                           "warehouse_mb": best["warehouse_mb"],
-                          "peak_rss_mb": max(p["peak_rss_mb"] for p in parts)}
+                          "peak_rss_mb": max(p["peak_rss_mb"] for p in parts),
+                          "peak_pss_mb": max(p["peak_pss_mb"] for p in parts)}
         report["job"] = jobs
         e2e = jobs["empty"]["nights"][-1]
         report["end_to_end"] = {"seconds": e2e["seconds"], "articles_per_s": n / e2e["seconds"],
                                 "success": e2e["success"], "peak_rss_mb": jobs["empty"]["peak_rss_mb"],
+                                "peak_pss_mb": jobs["empty"]["peak_pss_mb"],
                                 "warehouse_mb": jobs["empty"]["warehouse_mb"]}
         if "with_history" in jobs:
             inc = jobs["with_history"]["nights"][-1]
@@ -487,6 +504,7 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
     stage_seconds = sum(report[s]["seconds"] for s in ("clean", "stories", "claims"))
     report["stages_total"] = {"seconds": stage_seconds, "articles_per_s": n / stage_seconds,
                               "peak_rss_mb": max(report[s]["peak_rss_mb"] for s in ("clean", "stories", "claims")),
+                              "peak_pss_mb": max(report[s]["peak_pss_mb"] for s in ("clean", "stories", "claims")),
                               "dominant_stage": max(("clean", "stories", "claims"), key=lambda s: report[s]["seconds"])}
     return report
 
@@ -514,13 +532,14 @@ def markdown(report: dict) -> str:
              f"({r['corpus']['html']:,} HTML), mean {r['corpus']['mean_chars']:,.0f} chars; kinds "
              + ", ".join(f"{k} {v:,}" for k, v in sorted(r["corpus"]["copy_kinds"].items()))
              + f"; measured night {r['night']}.", "",
-             "| stage (library entry point) | articles | seconds | articles/s | peak RSS MB |", "|---|---|---|---|---|"]
+             "| stage (library entry point) | articles | seconds | articles/s | peak RSS MB | peak PSS MB |",
+             "|---|---|---|---|---|---|"]
     for s in ("clean", "stories", "claims"):
         lines.append(f"| {s} | {r[s]['articles_in']:,} | {_fmt(r[s]['seconds'])} | {_fmt(r[s]['rate'])} | "
-                     f"{_fmt(r[s]['peak_rss_mb'], 0)} |")
+                     f"{_fmt(r[s]['peak_rss_mb'], 0)} | {_fmt(r[s].get('peak_pss_mb'), 0)} |")
     t = r["stages_total"]
     lines.append(f"| **clean+stories+claims** | {r['articles_per_night']:,} | {_fmt(t['seconds'])} | "
-                 f"{_fmt(t['articles_per_s'])} | {_fmt(t['peak_rss_mb'], 0)} (max) |")
+                 f"{_fmt(t['articles_per_s'])} | {_fmt(t['peak_rss_mb'], 0)} (max) | {_fmt(t.get('peak_pss_mb'), 0)} (max) |")
     ph = r["stories"]["phases_s"]
     lines += ["", "Story stage phases (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in ph.items()), "",
               "| comparison (same run) | ours /s | reference /s | ratio | sample |", "|---|---|---|---|---|"]
@@ -542,7 +561,8 @@ def markdown(report: dict) -> str:
         e = r["end_to_end"]
         lines += ["", f"Nightly job (Dagster, in process, empty warehouse): **{e['seconds']:,.1f} s** "
                       f"({e['articles_per_s']:,.1f} articles/s), success={e['success']}, peak RSS "
-                      f"{e['peak_rss_mb']:,.0f} MB, warehouse {e['warehouse_mb']:,.1f} MB.", "",
+                      f"{e['peak_rss_mb']:,.0f} MB (PSS {_fmt(e.get('peak_pss_mb'), 0)} MB), warehouse "
+                      f"{e['warehouse_mb']:,.1f} MB.", "",
                   "Job steps (s): " + ", ".join(f"{k} {v}" for k, v in r["job"]["empty"]["nights"][-1]["steps_s"].items()
                                                if v >= 0.5)]
     if "incremental" in r:
@@ -550,9 +570,11 @@ def markdown(report: dict) -> str:
         lines += ["", f"Incremental: the same night on top of {i['history_articles']:,} history articles took "
                       f"{i['night_seconds_with_history']:,.1f} s vs {i['night_seconds_empty']:,.1f} s on an empty "
                       f"warehouse: ratio **{i['ratio']:.2f}** (target ≤ 1.5; story step alone "
-                      f"{_fmt(i['stories_step_ratio'], 2)}). The fastest of each side's alternating rounds: "
-                      f"empty {r['job']['empty']['round_seconds']} s, with history "
-                      f"{r['job']['with_history']['round_seconds']} s (per-round ratios {i['round_ratios']})."]
+                      f"{_fmt(i['stories_step_ratio'], 2)})."]
+        if "round_ratios" in i:  # runs before 2026-12-02 measured each side once
+            lines[-1] += (f" The fastest of each side's alternating rounds: empty {r['job']['empty']['round_seconds']} s, "
+                          f"with history {r['job']['with_history']['round_seconds']} s (per-round ratios "
+                          f"{i['round_ratios']}).")
     return "\n".join(lines) + "\n"
 
 
