@@ -89,6 +89,9 @@ class _UnionFind:
             i = self.parent[i]
         return i
 
+    def joined(self, a: int, b: int) -> bool:
+        return self.find(a) == self.find(b)
+
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
@@ -241,7 +244,9 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         ii, jj = _overlap_pairs([k.split() for k in distinct], 0.6)
         for i, j in zip(ii.tolist(), jj.tolist()):
             a, b = distinct[i], distinct[j]
-            if min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b, score_cutoff=90):
+            # a pair already joined through others needs no score: the groups are the connected components
+            if min(len(a), len(b)) >= 20 and not uf.joined(first_of_key[a], first_of_key[b]) \
+                    and fuzz.partial_ratio(a, b, score_cutoff=90):
                 uf.union(first_of_key[a], first_of_key[b])
     for group in uf.groups():
         if len(group) == 1:
@@ -320,6 +325,8 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         sorted_keys = [" ".join(sorted(w)) for w in words]
         ii, jj = _overlap_pairs(words, 0.3, common_df=max(50, len(distinct) // 10))
         for i, j in zip(ii.tolist(), jj.tolist()):
+            if uf.joined(first_of_key[distinct[i]], first_of_key[distinct[j]]):
+                continue  # already one group through others (as above)
             score = fuzz.ratio(sorted_keys[i], sorted_keys[j], score_cutoff=45)
             if score >= 72 or (score and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88)
                                and len(set(words[i]) & set(words[j])) >= 7):
