@@ -20,7 +20,7 @@ COMMENT ON COLUMN claims.sentences.sentence_no IS '0-based position of the sente
 COMMENT ON COLUMN claims.sentences.char_start IS '0-based offset of the first character in clean.articles.body.';
 COMMENT ON COLUMN claims.sentences.char_end IS 'Offset one past the last character (body[char_start:char_end] = text).';
 COMMENT ON COLUMN claims.sentences.text IS 'The sentence, exactly as in the body.';
-COMMENT ON COLUMN claims.sentences.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
+COMMENT ON COLUMN claims.sentences.ingest_date IS 'Night the article was ingested (its rows stay filed under this night; a later night that extends its story keeps them as written, and extracts them again only when the body changed).';
 COMMENT ON COLUMN claims.sentences.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.quotes (
@@ -86,7 +86,7 @@ COMMENT ON COLUMN claims.quantities.value IS 'Numeric value: number words and di
 COMMENT ON COLUMN claims.quantities.unit IS 'Unit or counted object as written (people, bodies, kilometres, percent, year); the noun before "of" when none follows ("population of 3 million"). Null when none found.';
 COMMENT ON COLUMN claims.quantities.qualifier IS 'Hedge before the number: more than, nearly, around, some, about, at least, up to ... Null when exact.';
 COMMENT ON COLUMN claims.quantities.normalised IS 'Value and folded singular unit ("3000000 people", "12 kilometer") for grouping.';
-COMMENT ON COLUMN claims.quantities.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
+COMMENT ON COLUMN claims.quantities.ingest_date IS 'Night the article was ingested (its rows stay filed under this night; a later night that extends its story keeps them as written, and extracts them again only when the body changed).';
 COMMENT ON COLUMN claims.quantities.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.dates (
@@ -110,7 +110,7 @@ COMMENT ON COLUMN claims.dates.surface IS 'The expression as written ("June 2", 
 COMMENT ON COLUMN claims.dates.resolved_date IS 'First day of the window named: the day; for week the first of seven days (last week = the 7 days before publication, next week = the 7 after); for month the 1st; for year 1 January. Null when relative and the publication date is unknown.';
 COMMENT ON COLUMN claims.dates.granularity IS 'day, week, month or year: the width of the window starting at resolved_date.';
 COMMENT ON COLUMN claims.dates.relative IS 'True when the expression needs the publication date (weekday names, last/next week, yesterday).';
-COMMENT ON COLUMN claims.dates.ingest_date IS 'Night the article was ingested (its rows are recomputed when a later night extends its story, but stay filed under this night).';
+COMMENT ON COLUMN claims.dates.ingest_date IS 'Night the article was ingested (its rows stay filed under this night; a later night that extends its story keeps them as written, and extracts them again only when the body changed).';
 COMMENT ON COLUMN claims.dates.run_id IS 'Dagster run that wrote the row.';
 
 CREATE TABLE IF NOT EXISTS claims.claims (
