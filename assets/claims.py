@@ -10,6 +10,8 @@ again: their stored sentences, quotes, quantities and dates are aligned with ton
 """
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -17,8 +19,13 @@ import polars as pl
 from orchestration.partitions import nightly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.stage import StageOutput, run_stage
-from wiretrace.claims import PER_ARTICLE_TABLES, STORED_AS_IS_TABLES, extract_claims
-from wiretrace.warehouse import TableWrite, query_frame, sql_file
+from wiretrace.claims import (
+    PER_ARTICLE_TABLES,
+    SCHEMAS,
+    STORED_AS_IS_TABLES,
+    stream_claims,
+)
+from wiretrace.warehouse import ParquetParts, TableWrite, query_frame, sql_file
 
 # Rows of per-article tables go with their article; rows of per-story tables with their story. Rows are
 # filed under their article's night, or the latest night of the story's members, not under the night that
@@ -65,18 +72,22 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
         rewritten = query_frame(con, sql_file("transforms/claims_stories_rewritten.sql"), {"partition": partition})
         context.log.info(f"claims for {members['story_id'].n_unique()} stories, {len(articles)} articles "
                          f"({len(reused)} with their stored extraction)")
-        result = extract_claims(articles, members, workers=config.workers, stored=stored)
         article_night = members.select("article_id", "ingest_date").unique("article_id")
         story_night = members.group_by("story_id").agg(pl.col("ingest_date").max())
-        writes = []
-        for name, frame in result.tables().items():
-            per_story = "story_id" in frame.columns
+
+        def file_chunk(name: str, frame: pl.DataFrame) -> None:
+            per_story = "story_id" in SCHEMAS[name]
             filed = frame.join(story_night if per_story else article_night, on="story_id" if per_story else "article_id",
                                how="left", maintain_order="left")
-            filed = filed.with_columns(pl.col("ingest_date").fill_null(night), run_id=pl.lit(context.run_id))
-            delete_where = (PER_STORY_DELETE if per_story else
-                            EXTRACTED_DELETE if name in STORED_AS_IS_TABLES else PER_ARTICLE_DELETE)
-            writes.append(TableWrite(f"claims.{name}", filed, delete_where=delete_where))
+            parts.add(name, filed.with_columns(pl.col("ingest_date").fill_null(night), run_id=pl.lit(context.run_id)))
+
+        # the rows go to Parquet parts as the stories are done and are loaded from there in one transaction:
+        # the stage holds a chunk of rows at a time, not the night's (~80M rows at 1M articles)
+        rows = stream_claims(articles, members, file_chunk, workers=config.workers, stored=stored)
+        writes = [TableWrite(f"claims.{name}", parts.dataset(name),
+                             delete_where=PER_STORY_DELETE if "story_id" in SCHEMAS[name] else
+                             EXTRACTED_DELETE if name in STORED_AS_IS_TABLES else PER_ARTICLE_DELETE)
+                  for name in SCHEMAS]
         return StageOutput(
             writes=writes,
             extra_params={"touched_articles": members["article_id"].to_list(),
@@ -86,8 +97,9 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
                                                     | set(rewritten["story_id"].to_list()))},
             figures={"stories": members["story_id"].n_unique(), "articles": len(articles),
                      "articles with stored extraction": len(reused),
-                     "quotes": len(result.quotes), "claims": len(result.claims),
-                     "conflicts": len(result.conflicts)},
+                     "quotes": rows["quotes"], "claims": rows["claims"], "conflicts": rows["conflicts"]},
         )
 
-    return run_stage(context, warehouse, compute, config=config.model_dump())
+    with tempfile.TemporaryDirectory(prefix=".claims-parts-", dir=Path(warehouse.path).resolve().parent) as folder:
+        parts = ParquetParts(folder)
+        return run_stage(context, warehouse, compute, config=config.model_dump())

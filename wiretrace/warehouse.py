@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.dataset as pa_dataset
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
@@ -145,8 +146,35 @@ class TableWrite:
     """Rows for one table, replacing what the partition held before."""
 
     table: str
-    frame: object  # a polars/pandas DataFrame or Arrow table
+    frame: object  # a polars/pandas DataFrame, an Arrow table, or an Arrow dataset (ParquetParts.dataset)
     delete_where: str = "ingest_date = $partition"
+
+
+def _row_count(frame) -> int:
+    return frame.count_rows() if isinstance(frame, pa_dataset.Dataset) else len(frame)
+
+
+class ParquetParts:
+    """A stage's rows written out chunk by chunk, one folder of Parquet files per table, so the stage
+    never holds a night's rows at once; ``dataset(table)`` is what a TableWrite loads them from (DuckDB
+    scans an Arrow dataset in batches)."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.rows: dict[str, int] = {}
+        self.chunks: dict[str, int] = {}
+
+    def add(self, table: str, frame) -> None:
+        """Write one chunk (a polars DataFrame) of ``table``; every chunk of a table has the same columns."""
+        target = self.folder / table
+        target.mkdir(parents=True, exist_ok=True)
+        n = self.chunks[table] = self.chunks.get(table, 0) + 1
+        frame.write_parquet(target / f"part-{n:05d}.parquet", compression="lz4")  # lz4: fast, read once
+        self.rows[table] = self.rows.get(table, 0) + frame.height
+
+    def dataset(self, table: str):
+        """The table's chunks as one Arrow dataset, or None when no chunk was written."""
+        return pa_dataset.dataset(self.folder / table, format="parquet") if table in self.rows else None
 
 
 def replace_partition(
@@ -166,7 +194,7 @@ def replace_partition(
     # Register before the transaction and unregister after it: an aborted transaction refuses both.
     views = {}
     for i, write in enumerate(writes):
-        if write.frame is not None and len(write.frame):
+        if write.frame is not None and _row_count(write.frame):
             views[i] = f"_incoming_{i}"
             con.register(views[i], write.frame)
     try:
@@ -177,7 +205,7 @@ def replace_partition(
                 con.execute(f"DELETE FROM {table} WHERE {write.delete_where}", used)
                 if i in views:
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {views[i]}")
-                counts[write.table] = len(write.frame) if i in views else 0
+                counts[write.table] = _row_count(write.frame) if i in views else 0
     finally:
         for view in views.values():
             con.unregister(view)

@@ -7,6 +7,7 @@ from wiretrace.claims.pipeline import (
     STORED_AS_IS_TABLES,
     ClaimsResult,
     extract_claims,
+    stream_claims,
 )
 
-__all__ = ["PER_ARTICLE_TABLES", "SCHEMAS", "STORED_AS_IS_TABLES", "ClaimsResult", "extract_claims"]
+__all__ = ["PER_ARTICLE_TABLES", "SCHEMAS", "STORED_AS_IS_TABLES", "ClaimsResult", "extract_claims", "stream_claims"]

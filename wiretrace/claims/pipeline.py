@@ -2,6 +2,7 @@
 
 import datetime as dt
 import gc
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,12 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from wiretrace.claims.align import CLAIM_COLUMNS, CONFLICT_COLUMNS, MENTION_COLUMNS, align_story
+from wiretrace.claims.align import (
+    CLAIM_COLUMNS,
+    CONFLICT_COLUMNS,
+    MENTION_COLUMNS,
+    align_story,
+)
 from wiretrace.claims.dates import extract_dates
 from wiretrace.claims.normalize import canonicalise_speakers
 from wiretrace.claims.quantities import extract_quantities
@@ -146,8 +152,20 @@ def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: in
     again; their rows are aligned with the rest of their story as if they had been. Of their rows, only
     the quotes come back in the result (speaker names in the story's spelling, which a new copy can
     change): their STORED_AS_IS_TABLES rows are the stored ones, unchanged, and stay where they are."""
+    chunks: dict[str, list[pl.DataFrame]] = {name: [] for name in SCHEMAS}
+    stream_claims(articles, members, lambda name, frame: chunks[name].append(frame), workers=workers, stored=stored)
+    return ClaimsResult(**{name: pl.concat(chunks[name]) if chunks[name] else pl.DataFrame(schema=schema)
+                           for name, schema in SCHEMAS.items()})
+
+
+def stream_claims(articles: pl.DataFrame, members: pl.DataFrame, sink: Callable[[str, pl.DataFrame], None], *,
+                  workers: int = 1, stored: dict[str, pl.DataFrame] | None = None) -> dict[str, int]:
+    """``extract_claims``, handing the rows to ``sink(table name, frame)`` in chunks of about FLUSH_ROWS
+    rows (all tables together) as the stories are done, instead of holding them: a caller that writes
+    each chunk out keeps the stage's memory flat in the size of the night. The concatenated chunks of a
+    table are ``extract_claims``'s frame, row for row. Returns the rows per table."""
     with _gc_paused():
-        return _extract(articles, members, workers, stored_by_article(stored) if stored else None)
+        return _extract(articles, members, workers, stored_by_article(stored) if stored else None, sink)
 
 
 def stored_by_article(stored: dict[str, pl.DataFrame]) -> dict[str, tuple[list, list, list, list]]:
@@ -196,10 +214,10 @@ FLUSH_ROWS = 500_000  # row tuples collected before they become DataFrame chunks
                      # ~8M result rows as Python tuples peaked at 8.3 GB
 
 
-def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored) -> ClaimsResult:
+def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored, sink) -> dict[str, int]:
     tasks = _tasks(articles, members, stored)
     collected = {name: [] for name in SCHEMAS}
-    chunks = {name: [] for name in SCHEMAS}
+    counts = dict.fromkeys(SCHEMAS, 0)
     pending = 0
 
     def add(res: dict) -> None:
@@ -214,7 +232,8 @@ def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored
         nonlocal pending
         for name, schema in SCHEMAS.items():
             if collected[name]:
-                chunks[name].append(_frame(collected[name], schema))
+                counts[name] += len(collected[name])
+                sink(name, _frame(collected[name], schema))
                 collected[name] = []
         pending = 0
 
@@ -226,8 +245,7 @@ def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored
         for task in tasks:
             add(process_story(task))
     flush()
-    return ClaimsResult(**{name: pl.concat(chunks[name]) if chunks[name] else pl.DataFrame(schema=schema)
-                           for name, schema in SCHEMAS.items()})
+    return counts
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:

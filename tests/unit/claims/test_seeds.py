@@ -112,3 +112,19 @@ def test_relative_dates_resolve_against_publication(seed_result):
     assert last_week.height == 1 and last_week["granularity"][0] == "week" and last_week["relative"][0]
     june2 = dates.filter((pl.col("article_id") == "000_f1e85874afc97763") & (pl.col("surface") == "June 2"))
     assert str(june2["resolved_date"][0]) == "2025-06-02"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_chunks_concatenate_to_the_extracted_tables(seed_frames, monkeypatch, workers):
+    from wiretrace.claims import extract_claims, pipeline, stream_claims
+
+    articles, members = seed_frames
+    halves = members.with_columns(story_id=pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("st_a")).otherwise(pl.lit("st_b")))
+    whole = extract_claims(articles, halves)
+    monkeypatch.setattr(pipeline, "FLUSH_ROWS", 50)  # a chunk after every story
+    chunks: dict[str, list[pl.DataFrame]] = {}
+    rows = stream_claims(articles, halves, lambda name, frame: chunks.setdefault(name, []).append(frame), workers=workers)
+    assert max(len(c) for c in chunks.values()) == 2
+    for name, frame in whole.tables().items():
+        assert frame.height > 0 and rows[name] == frame.height, name
+        assert pl.concat(chunks[name]).equals(frame), name

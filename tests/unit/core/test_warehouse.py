@@ -7,7 +7,12 @@ import polars as pl
 import pytest
 
 from wiretrace import warehouse
-from wiretrace.warehouse import TableWrite, WarehouseLockedError, replace_partition
+from wiretrace.warehouse import (
+    ParquetParts,
+    TableWrite,
+    WarehouseLockedError,
+    replace_partition,
+)
 
 
 @pytest.fixture
@@ -37,6 +42,21 @@ def test_replace_partition_is_one_transaction(con):
                                               TableWrite("s.b", bad)])
     # the delete and insert into s.a rolled back with the failed insert into s.b
     assert con.execute("SELECT id FROM s.a").fetchall() == [(1,)]
+
+
+def test_parquet_parts_load_every_chunk_of_a_table_in_one_write(con, tmp_path):
+    parts = ParquetParts(tmp_path / "parts")
+    night = pl.date(2025, 6, 8)
+    for ids in ([1, 2], [3], [4, 5, 6]):
+        parts.add("a", pl.DataFrame({"id": ids}, schema={"id": pl.Int32}).with_columns(ingest_date=night))
+    replace_partition(con, "2025-06-08", [TableWrite("s.a", pl.DataFrame({"id": [9], "ingest_date": [None]},
+                                                                        schema={"id": pl.Int32, "ingest_date": pl.Date})
+                                                     .with_columns(ingest_date=night))])
+    assert parts.rows == {"a": 6} and parts.dataset("b") is None  # no chunk of b: nothing to insert
+    counts = replace_partition(con, "2025-06-08", [TableWrite("s.a", parts.dataset("a")),
+                                                   TableWrite("s.b", parts.dataset("b"))])
+    assert counts == {"s.a": 6, "s.b": 0}
+    assert con.execute("SELECT id FROM s.a ORDER BY id").fetchall() == [(i,) for i in range(1, 7)]
 
 
 def test_replace_partition_rejects_table_names_that_are_not_identifiers(con):
