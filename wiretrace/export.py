@@ -100,6 +100,19 @@ def _export_one(con, schema: str, name: str, kind: str, staging: Path) -> Export
     columns = _columns(con, schema, name)
     part = _partition_column(columns)
     relation = f"{_quote(schema)}.{_quote(name)}"
+    if kind != "view":
+        return _write_relation(con, schema, name, kind, relation, part, staging)
+    # A view is computed once into a temporary table (allowed on a read-only connection), not once for
+    # the row count and again for each format: claim_sources took 4.8 s of an 11 s export that way.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _export_rows AS SELECT * FROM {relation}")
+    try:
+        return _write_relation(con, schema, name, kind, "temp._export_rows", part, staging)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp._export_rows")
+
+
+def _write_relation(con, schema: str, name: str, kind: str, relation: str, part: str | None,
+                    staging: Path) -> ExportedRelation:
     rows = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
     targets = {}
     for fmt, options in (("parquet", "FORMAT parquet, COMPRESSION zstd"), ("csv", "FORMAT csv, HEADER true")):

@@ -28,6 +28,9 @@ ALLOWED = {
     ("wiretrace/export.py", "_export_one"):
         "COPY TO takes no parameters: relation names come from the catalog (quoted by _quote), the target "
         "folder from the export setting (quoted by _literal)",
+    ("wiretrace/export.py", "_write_relation"):
+        "as _export_one: a relation name from the catalog (quoted by _quote) or the constant temp table, "
+        "a partition column from the catalog (quoted), the folder from the export setting (_literal)",
 }
 
 
