@@ -2,11 +2,12 @@
 
 import datetime as dt
 import gc
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import polars as pl
@@ -124,22 +125,31 @@ def process_story(task) -> dict[str, list[tuple]]:
     return rows
 
 
-def _tasks(articles: pl.DataFrame, members: pl.DataFrame, stored: dict[str, tuple] | None = None):
-    joined = articles.join(members.select("article_id", "story_id", "copy_group_id").unique("article_id"),
-                           on="article_id", how="left")
-    # order inside a story: publication date, then id — the first article of a claim is the earliest
-    joined = joined.sort(["story_id", "published_date", "article_id"], nulls_last=True)
-    tasks = []
-    for (story_id,), part in joined.group_by(["story_id"], maintain_order=True):
-        rows = part.select("article_id", "outlet", "body", "published_date", "copy_group_id").to_dicts()
-        if stored:
-            for r in rows:
-                r["stored"] = stored.get(r["article_id"])
-        if story_id is None:  # not in any story yet: each article is its own unit
-            tasks += [(None, [r]) for r in rows]
-        else:
-            tasks.append((story_id, rows))
-    return tasks
+def _tasks(articles: pl.DataFrame, members: pl.DataFrame,
+           stored: dict[str, tuple] | None = None) -> tuple[int, Iterator[tuple]]:
+    """(how many, the tasks): one per story, and one per article in no story yet, in story order. Only the
+    order is computed up front; a task gathers its articles' rows when it is taken, so the night's bodies
+    never all exist as Python strings at once."""
+    source = articles.select("article_id", "outlet", "body", "published_date")
+    order = (source.select("article_id", "published_date").with_row_index("row")
+             .join(members.select("article_id", "story_id", "copy_group_id").unique("article_id"),
+                   on="article_id", how="left")
+             # order inside a story: publication date, then id — the first article of a claim is the earliest
+             .sort(["story_id", "published_date", "article_id"], nulls_last=True))
+    count = order["story_id"].drop_nulls().n_unique() + order["story_id"].null_count()
+
+    def build() -> Iterator[tuple]:
+        for (story_id,), part in order.group_by(["story_id"], maintain_order=True):
+            rows = source[part["row"]].with_columns(copy_group_id=part["copy_group_id"]).to_dicts()
+            if stored:
+                for r in rows:
+                    r["stored"] = stored.get(r["article_id"])
+            if story_id is None:  # not in any story yet: each article is its own unit
+                yield from ((None, [r]) for r in rows)
+            else:
+                yield story_id, rows
+
+    return count, build()
 
 
 def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: int = 1,
@@ -215,7 +225,7 @@ FLUSH_ROWS = 500_000  # row tuples collected before they become DataFrame chunks
 
 
 def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored, sink) -> dict[str, int]:
-    tasks = _tasks(articles, members, stored)
+    n_tasks, tasks = _tasks(articles, members, stored)
     collected = {name: [] for name in SCHEMAS}
     counts = dict.fromkeys(SCHEMAS, 0)
     pending = 0
@@ -237,15 +247,32 @@ def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored
                 collected[name] = []
         pending = 0
 
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(workers, initializer=_worker_init) as pool:
-            for res in pool.map(process_story, tasks, chunksize=max(1, min(64, len(tasks) // (workers * 8)))):
-                add(res)
+    if workers > 1 and n_tasks > 1:
+        for res in _pool_results(tasks, workers, batch=max(1, min(64, n_tasks // (workers * 8)))):
+            add(res)
     else:
         for task in tasks:
             add(process_story(task))
     flush()
     return counts
+
+
+def _pool_results(tasks: Iterator[tuple], workers: int, batch: int) -> Iterator[dict]:
+    """process_story of every task on a pool of ``workers`` processes, in task order. Tasks are taken in
+    batches as the pool needs them, at most 2 x workers batches ahead (pool.map would take them all at
+    once), so only the tasks in flight hold their articles."""
+    with ProcessPoolExecutor(workers, initializer=_worker_init) as pool:
+        pending: deque[Future] = deque()
+        for chunk in iter(lambda: list(islice(tasks, batch)), []):
+            pending.append(pool.submit(_process_batch, chunk))
+            if len(pending) > 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _process_batch(tasks: list[tuple]) -> list[dict]:
+    return [process_story(task) for task in tasks]
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
