@@ -34,6 +34,9 @@ PER_ARTICLE_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($
 PER_STORY_DELETE = "ingest_date = $partition OR story_id IN (SELECT unnest($touched_stories))"
 # STORED_AS_IS_TABLES keep the rows of reused articles: only those of the articles extracted tonight go.
 EXTRACTED_DELETE = "ingest_date = $partition OR article_id IN (SELECT unnest($extracted_articles))"
+PER_STORY_TABLES = frozenset(name for name, schema in SCHEMAS.items() if "story_id" in schema)
+DELETE_WHERE = {name: PER_STORY_DELETE if name in PER_STORY_TABLES else
+                EXTRACTED_DELETE if name in STORED_AS_IS_TABLES else PER_ARTICLE_DELETE for name in SCHEMAS}
 
 
 class ClaimsConfig(dg.Config):
@@ -76,7 +79,7 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
         story_night = members.group_by("story_id").agg(pl.col("ingest_date").max())
 
         def file_chunk(name: str, frame: pl.DataFrame) -> None:
-            per_story = "story_id" in SCHEMAS[name]
+            per_story = name in PER_STORY_TABLES
             filed = frame.join(story_night if per_story else article_night, on="story_id" if per_story else "article_id",
                                how="left", maintain_order="left")
             parts.add(name, filed.with_columns(pl.col("ingest_date").fill_null(night), run_id=pl.lit(context.run_id)))
@@ -84,9 +87,7 @@ def claims_claims(context: dg.AssetExecutionContext, config: ClaimsConfig,
         # the rows go to Parquet parts as the stories are done and are loaded from there in one transaction:
         # the stage holds a chunk of rows at a time, not the night's (~80M rows at 1M articles)
         rows = stream_claims(articles, members, file_chunk, workers=config.workers, stored=stored)
-        writes = [TableWrite(f"claims.{name}", parts.dataset(name),
-                             delete_where=PER_STORY_DELETE if "story_id" in SCHEMAS[name] else
-                             EXTRACTED_DELETE if name in STORED_AS_IS_TABLES else PER_ARTICLE_DELETE)
+        writes = [TableWrite(f"claims.{name}", parts.dataset(name), delete_where=DELETE_WHERE[name])
                   for name in SCHEMAS]
         return StageOutput(
             writes=writes,
