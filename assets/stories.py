@@ -31,6 +31,7 @@ class StoriesConfig(dg.Config):
     copy_window_days: int = 7
     story_threshold: float = StoryParams().story_threshold
     fragment_threshold: float = StoryParams().fragment_threshold
+    workers: int = 2  # processes for term vectors and copy diffs of a large night (1: this process only)
 
 
 def _params(config: StoriesConfig) -> StoryParams:
@@ -83,7 +84,7 @@ def stories_stories(context: dg.AssetExecutionContext, config: StoriesConfig,
         context.log.info(f"assigning {len(articles)} articles against {len(state.stories)} active stories")
         # Fragments and the story pass over them come from one call, and every table (snapshots, merges
         # and unmerges included) is written in the step's one transaction: a rerun replaces them together.
-        result = assign_night(articles, state, params=params)
+        result = assign_night(articles, state, params=params, workers=config.workers)
         tables = result.tables()
         known = set(state.stories["story_id"].to_list())
         new_fragments = set(result.members["story_id"].to_list()) - known

@@ -2,12 +2,10 @@
 
 import datetime as dt
 import gc
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 
 import numpy as np
 import polars as pl
@@ -24,6 +22,7 @@ from wiretrace.claims.normalize import canonicalise_speakers
 from wiretrace.claims.quantities import extract_quantities
 from wiretrace.claims.quotes import extract_quotes
 from wiretrace.claims.sentences import split_sentences
+from wiretrace.cores import process_map
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "sentences": {"sentence_id": pl.String, "article_id": pl.String, "sentence_no": pl.Int32,
@@ -248,31 +247,15 @@ def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored
         pending = 0
 
     if workers > 1 and n_tasks > 1:
-        for res in _pool_results(tasks, workers, batch=max(1, min(64, n_tasks // (workers * 8)))):
+        # tasks are built as the pool takes them, so only the stories in flight hold their bodies
+        for res in process_map(process_story, tasks, workers=workers, batch=max(1, min(64, n_tasks // (workers * 8))),
+                               initializer=_worker_init):
             add(res)
     else:
         for task in tasks:
             add(process_story(task))
     flush()
     return counts
-
-
-def _pool_results(tasks: Iterator[tuple], workers: int, batch: int) -> Iterator[dict]:
-    """process_story of every task on a pool of ``workers`` processes, in task order. Tasks are taken in
-    batches as the pool needs them, at most 2 x workers batches ahead (pool.map would take them all at
-    once), so only the tasks in flight hold their articles."""
-    with ProcessPoolExecutor(workers, initializer=_worker_init) as pool:
-        pending: deque[Future] = deque()
-        for chunk in iter(lambda: list(islice(tasks, batch)), []):
-            pending.append(pool.submit(_process_batch, chunk))
-            if len(pending) > 2 * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-
-
-def _process_batch(tasks: list[tuple]) -> list[dict]:
-    return [process_story(task) for task in tasks]
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -39,6 +39,7 @@ from wiretrace.stories.minhash import MinHasher, fingerprint_texts, overlap
 from wiretrace.stories.text import ShingleSets
 from wiretrace.stories.vectors import (
     TermWeights,
+    night_term_weights,
     pairs_within,
     raw_matrix,
     term_weights,
@@ -229,11 +230,14 @@ def _resolve_story(stories: pl.DataFrame) -> dict[str, str]:
     return {s: root(s) for s in into}
 
 
-def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryParams = StoryParams()) -> NightResult:
+def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryParams = StoryParams(),
+                 workers: int = 1) -> NightResult:
     """Assign one night's clean articles to copy groups and stories; return the rows to write.
 
     ``articles``: article_id, outlet, title, body, published_date (nullable), ingest_date (one night).
     ``state``: rows of earlier nights only (see ``state_sql``); extra history is ignored by the windows.
+    ``workers``: processes for the per-document Python of a large night (term vectors, copy diffs); the
+    similarity products and the copy stage use this process's threads on every usable core.
     """
     nights = articles["ingest_date"].unique().drop_nulls()
     if len(nights) != 1:
@@ -258,7 +262,8 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     # fragments of the window. A fragment is the unit stories.members.story_id names: final once written.
     group_story = dict(state.copy_groups.select("copy_group_id", "story_id").iter_rows())
     group_story.update(dict(old_fp.select("copy_group_id", "story_id").iter_rows()))
-    new_terms = [term_weights(t, b, params.term_weights) for t, b in zip(founders["title"], founders["body"])]
+    new_terms = night_term_weights(founders["title"].to_list(), founders["body"].to_list(), params.term_weights,
+                                   workers=workers)
     since_story = earliest_new - timedelta(days=params.story_window_days)
     live = _fragment_spans(state.fingerprints).filter(pl.col("last_seen") >= since_story).sort("story_id")
     pool_terms = state.doc_terms.filter(pl.col("story_id").is_in(live["story_id"].implode()))
@@ -269,7 +274,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String)
     )
 
-    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params)
+    return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params, workers)
 
 
 def _fragment_spans(fingerprints: pl.DataFrame) -> pl.DataFrame:
@@ -420,7 +425,8 @@ def _component_pairs(edge_a: np.ndarray, edge_b: np.ndarray, nodes: list[int], n
     return a[inside], b[inside]
 
 
-def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params) -> NightResult:
+def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params,
+                workers: int = 1) -> NightResult:
     # ---- members of touched copy groups (earlier nights' members from the state) ------------------
     touched = arts["copy_group_id"].unique().to_list()
     old_members = state.fingerprints.filter(pl.col("copy_group_id").is_in(touched)).select(
@@ -464,7 +470,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
                 if night_bodies.get(a) is not None and night_bodies.get(rep) is not None]
     diff_rows = [(g, a, rep, op, i, s)
                  for (a, g, rep), rows in zip(diffable, representative_diffs(
-                     [(night_bodies[a], night_bodies[rep]) for a, _, rep in diffable]))
+                     [(night_bodies[a], night_bodies[rep]) for a, _, rep in diffable], workers=workers))
                  for op, i, s in rows]
     diffs = pl.DataFrame(diff_rows, schema=DIFF_SCHEMA, orient="row")
 

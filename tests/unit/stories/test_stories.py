@@ -475,8 +475,14 @@ def test_an_undone_merge_touches_both_stories_in_the_warehouse():
     assert [s for (s,) in query("sql/transforms/claims_stories_rewritten.sql", date(2025, 6, 11))] == sorted([frag_a, frag_b])
 
 
-def test_representative_diffs_equal_sentence_diff_of_each_pair_in_order():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_representative_diffs_equal_sentence_diff_of_each_pair_in_order(monkeypatch, workers):
+    from wiretrace.stories import diffs
     from wiretrace.stories.diffs import representative_diffs, sentence_diff
+
+    # two processes from the first pair on, one or two pairs per task: the pool's order is tested
+    monkeypatch.setattr(diffs, "POOL_MIN_PAIRS", 1)
+    monkeypatch.setattr(diffs, "DIFF_BATCH", 2)
 
     rep_a = "Police said five people died. The fire began at noon. Crews are still at the scene."
     rep_b = "Markets fell on Monday. Oil rose 3%. Analysts expect more volatility."
@@ -487,6 +493,26 @@ def test_representative_diffs_equal_sentence_diff_of_each_pair_in_order():
         (rep_b, rep_b),
         ("Crews are still at the scene.", "" + rep_a[:]),  # an equal representative that is another object
     ]
-    got = representative_diffs(pairs)
+    got = representative_diffs(pairs, workers=workers)
     assert got == [sentence_diff(m, r) for m, r in pairs]
     assert got[3] == [] and all(got[k] for k in (0, 1, 2, 4))
+
+
+def test_a_night_on_two_processes_equals_the_night_in_one(monkeypatch):
+    # term vectors and copy diffs go to a pool from the first document on, in tasks of two: every table
+    # of the night (seeds: copies with diffs; three ECB topics: rewrites) is the one-process night's
+    from wiretrace.stories import diffs, vectors
+    seeds = seed_articles(date(2024, 3, 2))
+    ecb = _ecb_nights(["1", "3"], 1).drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 2)))
+    night = pl.concat([seeds, ecb.select(seeds.columns)])
+    one = assign_night(night, StoryState.empty(), workers=1).tables()
+    for module, minimum, batch in ((diffs, "POOL_MIN_PAIRS", "DIFF_BATCH"), (vectors, "POOL_MIN_DOCUMENTS", "TERMS_BATCH")):
+        monkeypatch.setattr(module, minimum, 1)
+        monkeypatch.setattr(module, batch, 2)
+    two = assign_night(night, StoryState.empty(), workers=2).tables()
+    assert one.keys() == two.keys() and one["stories.diffs"].height > 0
+    for name in one:
+        if name == "stories.diffs":  # its row order was never fixed (members come from a polars unique)
+            assert two[name].sort(pl.all()).equals(one[name].sort(pl.all())), name
+        else:
+            assert two[name].equals(one[name]), name

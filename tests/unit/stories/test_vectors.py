@@ -126,6 +126,21 @@ def test_term_weights_equal_their_definition(weights):
             assert (vectors._hash("e:zürich") in got_ids.tolist()) == bool(weights.entity)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_night_term_weights_equal_term_weights_of_each_document_in_order(monkeypatch, workers):
+    monkeypatch.setattr(vectors, "POOL_MIN_DOCUMENTS", 1)
+    monkeypatch.setattr(vectors, "TERMS_BATCH", 3)  # several pool tasks: their order is tested
+    weights = vectors.TermWeights(title=2.0, entity=1.0, number=1.0, lead_decay=5.0)
+    titles = [None, "Fire kills 5", "", "Markets fall"] * 3
+    bodies = [f"Police said {n} people died in Zürich. Mayor Corine Mauch spoke at {n}:30." for n in range(12)]
+    got = vectors.night_term_weights(titles, bodies, weights, workers=workers)
+    want = [vectors.term_weights(t, b, weights) for t, b in zip(titles, bodies)]
+    assert len(got) == len(want) == 12
+    for (gi, gv), (wi, wv) in zip(got, want):
+        assert gi.tolist() == wi.tolist() and gv.tolist() == wv.tolist()
+    assert vectors.night_term_weights([], [], weights, workers=workers) == []
+
+
 def test_pairs_within_leave_the_callers_matrix_as_it_was():
     matrix = sp.csr_matrix(_unit_rows(20, 12, 0.4, seed=6)[:, ::-1])  # column reversal: unsorted terms
     assert not matrix.has_sorted_indices
