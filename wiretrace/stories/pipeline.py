@@ -30,6 +30,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import scipy.sparse as sp
 
 from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components
@@ -473,6 +474,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
                      [(night_bodies[a], night_bodies[rep]) for a, _, rep in diffable], workers=workers))
                  for op, i, s in rows]
     diffs = pl.DataFrame(diff_rows, schema=DIFF_SCHEMA, orient="row")
+    del diff_rows, diffable, night_bodies  # the night's bodies as Python strings: not held through the story pass
 
     group_story = dict(arts.select("copy_group_id", "story_id").unique().iter_rows())
     rep_j, rep_c = [], []
@@ -531,8 +533,8 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         "copy_group_id", "article_id", "published_date",
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String),
     ).with_columns(
-        term_ids=pl.Series([t[0].tolist() for t in new_terms], dtype=pl.List(pl.UInt32)),
-        term_weights=pl.Series([t[1].tolist() for t in new_terms], dtype=pl.List(pl.Float32)),
+        term_ids=_list_series([t[0] for t in new_terms], pl.UInt32),
+        term_weights=_list_series([t[1] for t in new_terms], pl.Float32),
     ).select(list(DOC_TERMS_SCHEMA)).cast(DOC_TERMS_SCHEMA)
 
     titles = dict(arts.select("article_id", "title").iter_rows())
@@ -542,6 +544,15 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         stories.similarity, default=1.0, return_dtype=pl.Float64))
     return NightResult(members=members, copy_groups=copy_groups, stories=stories.stories, diffs=diffs,
                        fingerprints=fingerprints, doc_terms=doc_terms, merges=stories.merges, unmerges=stories.unmerges)
+
+
+def _list_series(arrays: list[np.ndarray], inner: pl.DataType) -> pl.Series:
+    """One list row per numpy array, through Arrow offsets (nested Python lists cost several times the
+    memory and time)."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, arrays), np.int64, len(arrays)), out=offsets[1:])
+    flat = np.concatenate(arrays) if arrays else np.empty(0)
+    return pl.Series(pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat))).cast(pl.List(inner))
 
 
 @dataclass
