@@ -104,15 +104,15 @@ def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None
 class PhaseTimer:
     """Wraps named functions of a module (or methods of a class) with wall-clock timers.
 
-    Only the outermost timed call counts: a timed function called inside another is part of the outer
-    one's time, so the phases add up without double counting.
+    Each phase counts its own time only: a timed function called inside another is its own phase and
+    is taken out of the outer one's time, so the phases add up without double counting.
     """
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self.cpu_seconds: dict[str, float] = {}
         self.calls: dict[str, int] = {}
-        self._depth = 0
+        self._nested: list[list[float]] = []  # per active timed call: [wall, cpu] of timed calls inside it
         self._undo: list = []
 
     def wrap(self, owner, name: str, label: str | None = None) -> None:
@@ -123,16 +123,18 @@ class PhaseTimer:
         timer = self
 
         def timed(*a, **kw):
-            if timer._depth:
-                return original(*a, **kw)
-            timer._depth += 1
+            timer._nested.append([0.0, 0.0])
             t, c = time.perf_counter(), time.process_time()
             try:
                 return original(*a, **kw)
             finally:
-                timer._depth -= 1
-                timer.seconds[label] = timer.seconds.get(label, 0.0) + time.perf_counter() - t
-                timer.cpu_seconds[label] = timer.cpu_seconds.get(label, 0.0) + time.process_time() - c
+                wall, cpu = time.perf_counter() - t, time.process_time() - c
+                inner_wall, inner_cpu = timer._nested.pop()
+                if timer._nested:
+                    timer._nested[-1][0] += wall
+                    timer._nested[-1][1] += cpu
+                timer.seconds[label] = timer.seconds.get(label, 0.0) + wall - inner_wall
+                timer.cpu_seconds[label] = timer.cpu_seconds.get(label, 0.0) + cpu - inner_cpu
                 timer.calls[label] = timer.calls.get(label, 0) + 1
 
         setattr(owner, name, timed)
@@ -258,9 +260,9 @@ def _stories_run(articles, profile: bool = False) -> dict:
     copy_cpu = timer.cpu_seconds.get("copy_stage", 0.0)
     story_s = ph.get("night_term_weights", 0.0) + ph.get("_cluster_new_groups", 0.0)
     story_pass = ph.get("_story_pass", 0.0)
-    rows = ph.get("_night_rows", 0.0) - story_pass
+    rows = ph.get("_night_rows", 0.0)  # its own time: the story pass it calls is a phase of its own
     phases = {"copy_groups": copy_s, "story_clustering": story_s, "output_rows_and_diffs": rows,
-              "merge_pass": story_pass, "other": max(0.0, seconds - copy_s - story_s - rows - story_pass)}
+              "story_pass": story_pass, "other": max(0.0, seconds - copy_s - story_s - rows - story_pass)}
     out = {"articles_in": articles.height, "seconds": seconds, "rate": articles.height / seconds,
            "phases_s": {k: round(v, 3) for k, v in phases.items()},
            "phase_calls": timer.calls,
