@@ -240,6 +240,18 @@ def _agglomerate_graph(items: list[Item], sums: sp.csr_matrix, pairs: tuple[np.n
     return label, size[label].astype(np.int64)
 
 
+def label_groups(labels: np.ndarray) -> list[np.ndarray]:
+    """The indices holding each distinct label (ascending), in ascending label order.
+
+    One stable sort, instead of scanning every label once per label: that is quadratic in the number
+    of groups (a 1M-article night has ~380k components, ~10^11 comparisons)."""
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        return []
+    order = np.argsort(labels, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
+
+
 def components(n_nodes: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n_nodes, n_nodes))
     return connected_components(graph, directed=False)[1]

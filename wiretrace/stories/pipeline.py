@@ -33,7 +33,7 @@ import polars as pl
 import pyarrow as pa
 import scipy.sparse as sp
 
-from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components
+from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components, label_groups
 from wiretrace.stories.copies import CopyRule, assign_copy_groups
 from wiretrace.stories.diffs import representative_diffs
 from wiretrace.stories.minhash import MinHasher, fingerprint_texts, overlap
@@ -388,19 +388,22 @@ def _cluster_new_groups(
     founder_groups = founders["copy_group_id"].to_list()
     founder_articles = founders["article_id"].to_list()
     result: dict[str, str] = {}
-    for c in np.unique(comp[n_st:]):
-        stories_here = [k for k in np.flatnonzero(comp[:n_st] == c)]
-        new_here = [k for k in np.flatnonzero(comp[n_st:] == c)]
+    by_story = np.argsort(pool_story, kind="stable")  # pool rows of story k: by_story[bounds[k]:bounds[k + 1]]
+    bounds = np.searchsorted(pool_story[by_story], np.arange(n_st + 1))
+    for nodes in label_groups(comp):
+        if nodes[-1] < n_st:
+            continue  # no new copy group in this component: nothing to assign
+        stories_here = nodes[nodes < n_st].tolist()
+        new_here = (nodes[nodes >= n_st] - n_st).tolist()
         items = [
-            Item(list(np.flatnonzero(pool_story == k)), True, first_story[story_ids[k]],
-                 max(last_story[story_ids[k]], int(days_pool[pool_story == k].max()))) for k in stories_here
+            Item(list(rows), True, first_story[story_ids[k]], max(last_story[story_ids[k]], int(days_pool[rows].max())))
+            for k in stories_here for rows in [by_story[bounds[k]:bounds[k + 1]]]
         ] + [Item([n_pool + k], False, new_days[k], new_days[k]) for k in new_here]
         # A new group may only join a story last seen within the story window before it.
         label, _ = agglomerate(items, vectors, threshold, params.max_story_span_days,
                                pairs=_component_pairs(edge_a, edge_b, [*stories_here, *(n_st + k for k in new_here)],
                                                       len(items)))
-        for lab in np.unique(label):
-            members = np.flatnonzero(label == lab)
+        for members in label_groups(label):
             fixed = [m for m in members if m < len(stories_here)]
             if fixed:
                 sid = story_ids[stories_here[fixed[0]]]
@@ -679,8 +682,8 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
 
     new_root: dict[str, str] = {}
     reached_idx = np.flatnonzero(reached)
-    for c in np.unique(comp[reached_idx]):
-        ks = reached_idx[comp[reached_idx] == c]
+    for positions in label_groups(comp[reached_idx]):
+        ks = reached_idx[positions]
         if len(ks) == 1:
             label = np.zeros(1, dtype=np.int64)
         else:
@@ -689,8 +692,8 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
             label, _ = agglomerate(items, vectors, params.story_threshold, params.max_story_span_days,
                                    relative=params.relative_closeness,
                                    pairs=_component_pairs(all_a, all_b, ks.tolist(), len(items)))
-        for lab in np.unique(label):
-            group = [frag_ids[k] for k in ks[label == lab]]
+        for positions in label_groups(label):
+            group = [frag_ids[k] for k in ks[positions]]
             root = min(group, key=survivor_key)
             for s in group:
                 new_root[s] = root

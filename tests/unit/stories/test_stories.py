@@ -225,6 +225,17 @@ def test_graph_agglomeration_equals_the_dense_one_when_every_nonzero_pair_is_an_
     assert len(set(dense.tolist())) < len(items) - 20  # merges happened (and span and fixed limits bit)
 
 
+def test_label_groups_are_the_indices_of_each_label_in_label_order():
+    from wiretrace.stories.cluster import label_groups
+
+    labels = np.random.default_rng(4).integers(0, 40, size=500)
+    got = label_groups(labels)
+    want = [np.flatnonzero(labels == lab) for lab in np.unique(labels)]
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    assert [g.tolist() for g in label_groups(np.array([7]))] == [[0]]
+    assert label_groups(np.array([], dtype=np.int64)) == []
+
+
 def test_existing_stories_are_never_merged_by_a_night():
     x = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]))
     items = [Item([0], True, 0, 0), Item([1], True, 0, 0), Item([2], False, 0, 0)]
