@@ -4,13 +4,16 @@ Run: ``.venv/bin/python -m benchmarks.bench_pipeline [--sizes 10k,100k] [--histo
 [--html-share 0.25] [--skip-job] [--profile]``. ``make bench-pipeline`` runs the default (10k).
 The million-article target (plain text, as the issue defines it):
 ``.venv/bin/python -m benchmarks.bench_pipeline --sizes 1m --html-share 0 --history-nights 0``.
+``--skip-claims`` runs clean and stories only (with ``--skip-job``: a scaling run between 100k and 1M of the
+stages whose work can grow faster than the night; claims work story by story).
 Prints a table and writes ``benchmarks/results/pipeline.json`` and ``benchmarks/results/pipeline.md``
 (one section per size; a later run replaces the sections of the sizes it ran and keeps the others).
 
 What is measured, per size N (corpus: benchmarks/corpus.py, one night of N articles + history nights):
 * stages, each in a fresh child process on the last night's articles with no history:
   clean (``clean_documents``, 2 workers), stories (``assign_night``: fragments + the story pass,
-  as the asset runs them, with phase timers: copy groups / story clustering / output rows / merge),
+  as the asset runs them, 2 workers, with phase timers: copy groups / story clustering / output rows
+  and diffs / story pass, each counting its own time),
   claims (``stream_claims`` into Parquet parts, as the asset runs it, 2 workers). Rate = input articles / wall seconds of the call.
 * references, same run, same machine, so every figure is also a ratio:
   HTML: trafilatura alone (``trafilatura.extract`` over a 2-process pool) vs our cleaner on the same pages;
@@ -428,9 +431,12 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
     print(f"[{label}] stories", flush=True)
     report["stories"] = run_child("stories", {"articles": str(articles), "members_out": str(members),
                                               "profile": opts.profile}, d)
-    print(f"[{label}] claims", flush=True)
-    report["claims"] = run_child("claims", {"articles": str(articles), "members": str(members),
-                                            "profile": opts.profile}, d)
+    stages = ("clean", "stories") if opts.skip_claims else ("clean", "stories", "claims")
+    report["stages"] = list(stages)
+    if "claims" in stages:
+        print(f"[{label}] claims", flush=True)
+        report["claims"] = run_child("claims", {"articles": str(articles), "members": str(members),
+                                                "profile": opts.profile}, d)
 
     html_pages = min(opts.html_sample, report["corpus"]["html"])
     if html_pages:
@@ -507,11 +513,11 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
                                                                                       jobs["empty"]["round_seconds"])],
                                      "stories_step_ratio": _step_ratio(inc, e2e, "stories__stories"),
                                      "success": inc["success"]}
-    stage_seconds = sum(report[s]["seconds"] for s in ("clean", "stories", "claims"))
+    stage_seconds = sum(report[s]["seconds"] for s in stages)
     report["stages_total"] = {"seconds": stage_seconds, "articles_per_s": n / stage_seconds,
-                              "peak_rss_mb": max(report[s]["peak_rss_mb"] for s in ("clean", "stories", "claims")),
-                              "peak_pss_mb": max(report[s]["peak_pss_mb"] for s in ("clean", "stories", "claims")),
-                              "dominant_stage": max(("clean", "stories", "claims"), key=lambda s: report[s]["seconds"])}
+                              "peak_rss_mb": max(report[s]["peak_rss_mb"] for s in stages),
+                              "peak_pss_mb": max(report[s]["peak_pss_mb"] for s in stages),
+                              "dominant_stage": max(stages, key=lambda s: report[s]["seconds"])}
     return report
 
 
@@ -540,11 +546,12 @@ def markdown(report: dict) -> str:
              + f"; measured night {r['night']}.", "",
              "| stage (library entry point) | articles | seconds | articles/s | peak RSS MB | peak PSS MB |",
              "|---|---|---|---|---|---|"]
-    for s in ("clean", "stories", "claims"):
+    stages = r.get("stages", ["clean", "stories", "claims"])
+    for s in stages:
         lines.append(f"| {s} | {r[s]['articles_in']:,} | {_fmt(r[s]['seconds'])} | {_fmt(r[s]['rate'])} | "
                      f"{_fmt(r[s]['peak_rss_mb'], 0)} | {_fmt(r[s].get('peak_pss_mb'), 0)} |")
     t = r["stages_total"]
-    lines.append(f"| **clean+stories+claims** | {r['articles_per_night']:,} | {_fmt(t['seconds'])} | "
+    lines.append(f"| **{'+'.join(stages)}** | {r['articles_per_night']:,} | {_fmt(t['seconds'])} | "
                  f"{_fmt(t['articles_per_s'])} | {_fmt(t['peak_rss_mb'], 0)} (max) | {_fmt(t.get('peak_pss_mb'), 0)} (max) |")
     ph = r["stories"]["phases_s"]
     lines += ["", "Story stage phases (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in ph.items()), "",
@@ -600,7 +607,7 @@ def write_results(reports: list[dict]) -> None:
           "`.venv/bin/python -m benchmarks.bench_pipeline --sizes 10k,100k` (see the module docstring). "
           f"Targets: {json.dumps(TARGETS)}.", ""] + [markdown(r) for r in order]
     for r in order:
-        for s in ("clean", "stories", "claims"):
+        for s in r.get("stages", ["clean", "stories", "claims"]):
             if r[s].get("profile_top"):
                 md += [f"#### Profile: {s} at {r['size']} (top functions by own time)", "",
                        "| function | calls | own s | cumulative s |", "|---|---|---|---|"]
@@ -619,6 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasketch-cap", type=int, default=50_000, help="articles for the datasketch reference")
     parser.add_argument("--sklearn-cap", type=int, default=4000, help="articles for the average-link reference")
     parser.add_argument("--skip-job", action="store_true", help="stages and references only, no Dagster job")
+    parser.add_argument("--skip-claims", action="store_true",
+                        help="clean and stories only: a scaling run of the stages whose work can grow faster "
+                             "than the night (claims work story by story)")
     parser.add_argument("--job-rounds", type=int, default=2,
                         help="alternating runs of the measured night, empty vs on the history (fastest of each)")
     parser.add_argument("--profile", action="store_true",
