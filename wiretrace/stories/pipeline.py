@@ -43,7 +43,6 @@ from wiretrace.stories.vectors import (
     night_term_weights,
     pairs_within,
     raw_matrix,
-    term_weights,
     tfidf,
 )
 
