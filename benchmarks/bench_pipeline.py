@@ -196,26 +196,31 @@ def _maybe_profile(args: dict):
 
 
 def step_clean(args: dict) -> dict:
-    from wiretrace.clean import clean_documents
+    """The clean asset's path: the night's documents in one frame, each shard's rows streamed to Parquet
+    parts (``stream_clean`` + ``ParquetParts``), so peak memory is the stage's, not a collected result's."""
+    import polars as pl
+
+    from wiretrace.clean import stream_clean
+    from wiretrace.warehouse import ParquetParts
 
     docs = _night_docs(args["corpus"], args["night"], args.get("limit"), args.get("html_only", False))
     prof = _maybe_profile(args)
-    t = time.perf_counter()
-    # profiled runs use one process: cProfile sees only its own process, not pool workers
-    result = clean_documents(docs, None, workers=1 if prof else 2, as_of=date.fromisoformat(args["night"]))
-    seconds = time.perf_counter() - t
+    night = date.fromisoformat(args["night"])
+    with tempfile.TemporaryDirectory(prefix="clean-parts-", dir=Path(args["corpus"]).parent) as folder:
+        parts = ParquetParts(folder)
+        t = time.perf_counter()
+        # profiled runs use one process: cProfile sees only its own process, not pool workers
+        counts = stream_clean(docs, None, parts.add, workers=1 if prof else 2, as_of=night)
+        seconds = time.perf_counter() - t
+        if args.get("articles_out"):
+            parts.scan("articles").with_columns(pl.lit(night).alias("ingest_date")).sink_parquet(args["articles_out"])
     out = {"articles_in": docs.height, "seconds": seconds, "rate": docs.height / seconds,
-           "articles_out": result.articles.height, "failures": result.failures.height,
-           "removed_lines": result.removed_lines.height,
+           "articles_out": counts["articles"], "failures": counts["failures"],
+           "removed_lines": counts["removed_lines"], "shards": counts["shards"],
            "html_in": int((docs["content_type"] == "html").sum())}
     if prof:
         prof.disable()
         out["profile_top"] = _profile_top(prof)
-    if args.get("articles_out"):
-        import polars as pl
-
-        result.articles.with_columns(pl.lit(date.fromisoformat(args["night"])).alias("ingest_date")) \
-            .write_parquet(args["articles_out"])
     return out
 
 

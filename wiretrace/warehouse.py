@@ -176,6 +176,13 @@ class ParquetParts:
         """The table's chunks as one Arrow dataset, or None when no chunk was written."""
         return pa_dataset.dataset(self.folder / table, format="parquet") if table in self.rows else None
 
+    def scan(self, table: str):
+        """The table's chunks as a polars LazyFrame (figures over a night's rows without loading them),
+        or None when no chunk was written."""
+        import polars as pl
+
+        return pl.scan_parquet(self.folder / table / "*.parquet") if table in self.rows else None
+
 
 def replace_partition(
     con: duckdb.DuckDBPyConnection,

@@ -4,7 +4,8 @@ import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Callable, Iterator
 from datetime import date, datetime
 import multiprocessing as mp
 
@@ -12,7 +13,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .frequency import OutletLineCounter, fingerprint_arrays
+from .frequency import LINE_STATS_SCHEMA, OutletLineCounter, fingerprint_arrays
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
 from .language import detect_languages
 from .lines import LineEngine, removed_rows
@@ -54,6 +55,11 @@ class CleanResult:
     removed_lines: pl.DataFrame
     failures: pl.DataFrame
     line_stats: pl.DataFrame
+
+
+CLEAN_TABLES = tuple(f.name for f in fields(CleanResult))  # the clean.* tables a night writes
+_SCHEMAS = {"articles": ARTICLES_SCHEMA, "removed_lines": REMOVED_SCHEMA, "failures": FAILURES_SCHEMA,
+            "line_stats": LINE_STATS_SCHEMA}
 
 
 def _html_job(args: tuple[str, str | None, dict | None]):
@@ -120,23 +126,67 @@ def clean_documents(docs: pl.DataFrame, line_stats: pl.DataFrame | None = None, 
       independent for every rule, so the split changes nothing), in turn, or in a pool of ``workers``
       processes once the night holds ``POOL_MIN_TEXT`` documents.
     as_of: the night's date, stamped into line_stats first_seen/last_seen (default: today).
+
+    Rows come in input order; ``stream_clean`` gives the same rows shard by shard without holding them.
     """
+    chunks: dict[str, list[pl.DataFrame]] = {name: [] for name in CLEAN_TABLES}
+    sharded = stream_clean(docs, line_stats, lambda name, frame: chunks[name].append(frame), workers=workers,
+                           as_of=as_of, min_stories=min_stories, html_settings=html_settings,
+                           patterns_path=patterns_path)["shards"] > 1
+    frames = {name: pl.concat(parts) if parts else pl.DataFrame(schema=_SCHEMAS[name])
+              for name, parts in chunks.items()}
+    if not sharded:  # one shard: already in input order, line stats as the counter merged them
+        return CleanResult(**frames)
+    position = docs.select("document_id", _pos=pl.int_range(pl.len())).unique("document_id", keep="first")
+
+    def in_input_order(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
+        if not df.height:
+            return df
+        return (df.join(position, left_on=id_col, right_on="document_id", how="left", maintain_order="left")
+                .sort("_pos", maintain_order=True).drop("_pos"))
+
+    stats = frames["line_stats"]
+    return CleanResult(
+        articles=in_input_order(frames["articles"], "document_id"),
+        removed_lines=in_input_order(frames["removed_lines"], "article_id"),
+        failures=in_input_order(frames["failures"], "document_id"),
+        line_stats=stats.sort(["outlet", "line_hash"]) if stats.height else stats,
+    )
+
+
+def stream_clean(docs: pl.DataFrame, line_stats: pl.DataFrame | None, sink: Callable[[str, pl.DataFrame], None], *,
+                 workers: int = 1, as_of: date | None = None, min_stories: int = MIN_STORIES,
+                 html_settings: dict | None = None, patterns_path: str | None = None) -> dict[str, int]:
+    """``clean_documents``, handing each shard's rows to ``sink(table, frame)`` (tables: ``CLEAN_TABLES``)
+    as soon as the shard is clean, instead of holding the night's results: a caller that writes each chunk
+    out (the clean asset: Parquet parts) holds the night's raw documents and the shards in flight, not
+    every cleaned body and removed line as well. A shard's HTML pages are extracted when the shard's turn
+    comes. Chunks arrive shard by shard (rows in input order within a shard); the last ``line_stats``
+    chunk carries the stored lines of outlets absent tonight. Returns rows per table and ``shards``."""
     as_of = as_of or date.today()
     workers = max(1, min(workers, os.cpu_count() or 1))
     docs = docs.select("document_id", "outlet", "content_type", "raw_text",
                        *[c for c in ("source_url", "title_hint", "published_hint") if c in docs.columns])
-    html = (docs["content_type"].str.to_lowercase() == "html").fill_null(False)
-    html_idx = np.flatnonzero(html.to_numpy()).tolist()
-    pages = docs[html_idx].select("raw_text", pl.col("source_url") if "source_url" in docs.columns else
-                                  pl.lit(None, pl.String).alias("source_url")).rows()
-    extracted = _extract_pages([(raw, url, html_settings) for raw, url in pages], workers)
-    extracts: dict[int, HtmlExtract | str] = dict(zip(html_idx, extracted))
     params = dict(as_of=as_of, min_stories=min_stories, html_settings=html_settings, patterns_path=patterns_path)
     pool = workers > 1 and docs.height >= POOL_MIN_TEXT
     shards = _outlet_shards(docs, max(-(-docs.height // SHARD_DOCS), workers * SHARDS_PER_WORKER if pool else 1))
-    if len(shards) == 1:
-        return _clean_rows(docs.to_dicts(), extracts, line_stats, **params)
-    return _clean_sharded(docs, extracts, line_stats, shards, workers if pool else 1, params)
+    counts = {name: 0 for name in CLEAN_TABLES}
+
+    def emit(name: str, frame: pl.DataFrame) -> None:
+        if frame.height:
+            sink(name, frame)
+            counts[name] += frame.height
+
+    for result in _shard_results(docs, line_stats, shards, workers, workers if pool else 1, params):
+        for name in CLEAN_TABLES:
+            emit(name, getattr(result, name))
+    # stored lines of outlets absent tonight: carried over (with the same retention rule); with one shard
+    # the shard's counter had every stored line already
+    if len(shards) > 1 and line_stats is not None and line_stats.height:
+        absent = line_stats.filter(~pl.col("outlet").is_in(docs["outlet"].fill_null("").unique().implode()))
+        if absent.height:
+            emit("line_stats", OutletLineCounter(absent).merged(as_of, RARE_LINE_RETENTION_DAYS, min_stories))
+    return {**counts, "shards": len(shards)}
 
 
 def _outlet_shards(docs: pl.DataFrame, n: int) -> list[list[int]]:
@@ -162,56 +212,36 @@ def _shard_job(args) -> CleanResult:
     return _clean_rows(rows, extracts, stats, **params)
 
 
-def _clean_sharded(docs: pl.DataFrame, extracts: dict, line_stats, shards: list[list[int]], workers: int,
-                   params: dict) -> CleanResult:
-    """The line rules per group of outlets (a shard): one after another, or in a process pool of
-    ``workers``; results concatenated in input order. A shard's rows become Python dicts only when it
-    is cleaned (or sent), and at most ``workers + 1`` shards are in flight, so memory follows the
+def _shard_results(docs: pl.DataFrame, line_stats, shards: list[list[int]], html_workers: int, workers: int,
+                   params: dict) -> Iterator[CleanResult]:
+    """Each shard's result, in shard order: the line rules per group of outlets, one after another or in
+    a process pool of ``workers``. A shard's pages are extracted and its rows become Python dicts only
+    when it is cleaned (or sent), and at most ``workers + 1`` shards are in flight, so memory follows the
     shard size, not the night's."""
     def job(shard: list[int]):
-        sub_rows = docs[shard].to_dicts()
-        sub_extracts = {k: extracts[i] for k, i in enumerate(shard) if i in extracts}
-        outlets = {r["outlet"] or "" for r in sub_rows}
-        sub_stats = (line_stats.filter(pl.col("outlet").is_in(list(outlets))) if line_stats is not None
-                     and line_stats.height else None)
-        return sub_rows, sub_extracts, sub_stats, params
+        sub = docs[shard]
+        html_idx = np.flatnonzero((sub["content_type"].str.to_lowercase() == "html").fill_null(False).to_numpy()).tolist()
+        pages = sub[html_idx].select("raw_text", pl.col("source_url") if "source_url" in sub.columns else
+                                     pl.lit(None, pl.String).alias("source_url")).rows()
+        extracted = _extract_pages([(raw, url, params["html_settings"]) for raw, url in pages], html_workers)
+        sub_stats = line_stats if line_stats is not None and line_stats.height else None
+        if sub_stats is not None and len(shards) > 1:  # the shard's outlets (absent ones: stream_clean)
+            sub_stats = sub_stats.filter(pl.col("outlet").is_in(sub["outlet"].fill_null("").unique().implode()))
+        return sub.to_dicts(), dict(zip(html_idx, extracted)), sub_stats, params
 
-    parts: list[CleanResult] = []
     if workers == 1:
-        parts = [_shard_job(job(shard)) for shard in shards]
-    else:
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            in_flight = deque()
-            for shard in shards:
-                in_flight.append(pool.submit(_shard_job, job(shard)))
-                if len(in_flight) > workers:
-                    parts.append(in_flight.popleft().result())
-            parts.extend(f.result() for f in in_flight)
-    # stored lines of outlets absent tonight: carried over (with the same retention rule)
-    tonight_outlets = docs["outlet"].fill_null("").unique().to_list()
-    stats_parts = [p.line_stats for p in parts]
-    if line_stats is not None and line_stats.height:
-        absent = line_stats.filter(~pl.col("outlet").is_in(tonight_outlets))
-        if absent.height:
-            stats_parts.append(OutletLineCounter(absent).merged(params["as_of"], RARE_LINE_RETENTION_DAYS,
-                                                                params["min_stories"]))
-    position = docs.select("document_id", _pos=pl.int_range(pl.len())).unique("document_id", keep="first")
-
-    def in_input_order(frames: list[pl.DataFrame], id_col: str) -> pl.DataFrame:
-        df = pl.concat(frames)
-        if not df.height:
-            return df
-        return (df.join(position, left_on=id_col, right_on="document_id", how="left", maintain_order="left")
-                .sort("_pos", maintain_order=True).drop("_pos"))
-
-    stats = pl.concat(stats_parts)
-    return CleanResult(
-        articles=in_input_order([p.articles for p in parts], "document_id"),
-        removed_lines=in_input_order([p.removed_lines for p in parts], "article_id"),
-        failures=in_input_order([p.failures for p in parts], "document_id"),
-        line_stats=stats.sort(["outlet", "line_hash"]) if stats.height else stats,
-    )
+        for shard in shards:
+            yield _shard_job(job(shard))
+        return
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        in_flight = deque()
+        for shard in shards:
+            in_flight.append(pool.submit(_shard_job, job(shard)))
+            if len(in_flight) > workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
 
 
 def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | None, *, as_of: date,

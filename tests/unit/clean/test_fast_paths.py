@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import SHARED
-from wiretrace.clean import clean_documents
+from wiretrace.clean import CLEAN_TABLES, clean_documents, stream_clean
 from wiretrace.clean import pipeline
 from wiretrace.clean.frequency import (_WORD, _token_hashes_with_doc, cluster_documents, fingerprint_arrays, story_fingerprint,
                                       story_fingerprints, story_fingerprints_of_texts, token_hashes)
@@ -176,6 +176,41 @@ def test_outlet_shards_in_a_pool_or_in_turn_give_the_same_result(monkeypatch):
         assert getattr(in_turn, name).equals(getattr(single, name)), name
     assert single.removed_lines.filter(pl.col("reason_code") == "frequency").height > 0
     assert "outlet5" in set(single.line_stats["outlet"])
+
+
+def _html_page(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>{title}</h1>{body}</article><footer>Contact us</footer></body></html>")
+
+
+def test_streamed_shards_hold_exactly_the_rows_of_the_whole_night(monkeypatch):
+    stats = clean_documents(_night(6, 4, 1), as_of=date(2025, 1, 1)).line_stats
+    night = _night(5, 4, 2).with_columns(pl.col("document_id") + "_n2")
+    rng = random.Random(9)
+    pages = [{"document_id": f"page{i}", "outlet": f"outlet{i % 3}", "content_type": "html",
+              "raw_text": _html_page(f"Page {i} headline", [" ".join(rng.choice(["river", "council", "vote",
+                                     "budget", "bridge", "mayor", "delay"]) for _ in range(30)) for _ in range(4)]),
+              "source_url": f"https://outlet{i % 3}.example/2025/01/02/page-{i}", "title_hint": None,
+              "published_hint": None} for i in range(6)]
+    night = pl.concat([night, pl.DataFrame(pages)], how="vertical_relaxed").sample(fraction=1.0, shuffle=True, seed=3)
+    whole = clean_documents(night, stats, as_of=date(2025, 1, 2))  # one shard
+    monkeypatch.setattr(pipeline, "SHARD_DOCS", 6)
+    chunks: dict[str, list[pl.DataFrame]] = {}
+    counts = stream_clean(night, stats, lambda name, frame: chunks.setdefault(name, []).append(frame),
+                          as_of=date(2025, 1, 2))
+    # shard by shard, never an empty chunk; the stored lines of outlet5 (absent tonight) come last
+    assert counts["shards"] > 2 and len(chunks["articles"]) == counts["shards"]
+    assert all(frame.height for frames in chunks.values() for frame in frames)
+    assert set(chunks["line_stats"][-1]["outlet"]) == {"outlet5"}
+    keys = {"articles": ["article_id"], "removed_lines": ["article_id", "line_no", "reason_code"],
+            "failures": ["document_id"], "line_stats": ["outlet", "line_hash"]}
+    for name in CLEAN_TABLES:
+        streamed = pl.concat(chunks[name]) if name in chunks else getattr(whole, name).clear()
+        assert counts[name] == streamed.height, name
+        assert streamed.sort(keys[name], nulls_last=True).equals(getattr(whole, name).sort(keys[name], nulls_last=True)), name
+    html_rows = whole.articles.filter(pl.col("document_id").str.starts_with("page"))
+    assert html_rows.height == 6 and html_rows["title"].str.starts_with("Page").all()
 
 
 def test_rerun_of_a_night_from_the_same_stored_stats_is_identical():
