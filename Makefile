@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline export clean-state docs
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline bench-pairs export clean-state docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ test-fast: $(STAMP) home
 ui: $(STAMP) home
 	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-bench: bench-clean bench-stories bench-claims bench-pipeline
+bench: bench-clean bench-stories bench-claims bench-pipeline bench-pairs
 
 bench-clean: $(STAMP)
 	$(PY) -m benchmarks.bench_clean
@@ -50,6 +50,10 @@ bench-stories: $(STAMP)
 
 bench-claims: $(STAMP)
 	$(PY) -m benchmarks.bench_claims
+
+## make bench-pairs: pairs of different events at the story thresholds, real text (ECB+) vs the synthetic corpus
+bench-pairs: $(STAMP)
+	$(PY) -m benchmarks.bench_pairs
 
 ## make bench-pipeline: every stage + the nightly job on a synthetic 10k-article night (SIZES=10k,100k for more)
 bench-pipeline: $(STAMP)

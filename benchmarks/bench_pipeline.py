@@ -414,6 +414,20 @@ CHILD_STEPS = {"generate": step_generate, "clean": step_clean, "trafilatura": st
 
 
 # ------------------------------------------------------------------------ the benchmark of one size
+def stories_vs_events(corpus: Path, members: Path) -> dict:
+    """B-cubed precision/recall/F1 and ARI of the night's stories against the corpus's events (the
+    wire story each article was generated from): what the stage's clustering gives at this scale."""
+    import polars as pl
+
+    from benchmarks.bench_stories import bcubed
+
+    truth = pl.read_parquet(corpus, columns=["document_id", "event_id"])
+    assigned = pl.read_parquet(members).join(truth, left_on="article_id", right_on="document_id")
+    return {"articles": assigned.height, "events": assigned["event_id"].n_unique(),
+            "stories": assigned["story_id"].n_unique(),
+            **bcubed(assigned["event_id"].to_list(), assigned["story_id"].to_list())}
+
+
 def bench_size(n: int, opts, workdir: Path) -> dict:
     label = size_label(n)
     d = workdir / label
@@ -436,6 +450,7 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
     print(f"[{label}] stories", flush=True)
     report["stories"] = run_child("stories", {"articles": str(articles), "members_out": str(members),
                                               "profile": opts.profile}, d)
+    report["stories"]["vs_events"] = stories_vs_events(corpus, members)
     stages = ("clean", "stories") if opts.skip_claims else ("clean", "stories", "claims")
     report["stages"] = list(stages)
     if "claims" in stages:
@@ -559,7 +574,13 @@ def markdown(report: dict) -> str:
     lines.append(f"| **{'+'.join(stages)}** | {r['articles_per_night']:,} | {_fmt(t['seconds'])} | "
                  f"{_fmt(t['articles_per_s'])} | {_fmt(t['peak_rss_mb'], 0)} (max) | {_fmt(t.get('peak_pss_mb'), 0)} (max) |")
     ph = r["stories"]["phases_s"]
-    lines += ["", "Story stage phases (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in ph.items()), "",
+    lines += ["", "Story stage phases (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in ph.items())]
+    if "vs_events" in r["stories"]:  # runs before 2026-12-02 17:00 did not score the stories
+        v = r["stories"]["vs_events"]
+        lines += ["", f"Stories against the corpus's events ({v['articles']:,} articles, {v['events']:,} events, "
+                      f"{v['stories']:,} stories): B-cubed precision {v['precision']}, recall {v['recall']}, "
+                      f"F1 {v['f1']}, ARI {v['ari']}."]
+    lines += ["",
               "| comparison (same run) | ours /s | reference /s | ratio | sample |", "|---|---|---|---|---|"]
     if "html" in r:
         h = r["html"]
