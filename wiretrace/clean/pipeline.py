@@ -70,35 +70,49 @@ def _html_job(args: tuple[str, str | None, dict | None]):
         return str(exc)
 
 
-def _extract_pages(jobs: list[tuple], workers: int) -> list:
-    """trafilatura over pages, in a process pool when it pays; a crashed worker fails only its page."""
-    if workers <= 1 or len(jobs) < POOL_MIN_HTML:
-        return [_html_job(j) for j in jobs]
-    results: list = [None] * len(jobs)
-    pending = list(range(len(jobs)))
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    while pending:
+class _HtmlExtractor:
+    """trafilatura over a night's pages, shard by shard, in one process pool when it pays (a pool per
+    shard would pay its workers' start-up, ~1.5 s of imports, once per shard); a crashed worker fails
+    only its page, and the next shard gets a fresh pool."""
+
+    def __init__(self, workers: int, job: Callable[[tuple], object] = _html_job):
+        self.workers, self.job = workers, job  # job: one page (tests give one that crashes its worker)
+        self.ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "_HtmlExtractor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def extract(self, jobs: list[tuple]) -> list:
+        if self.workers <= 1 or len(jobs) < POOL_MIN_HTML:
+            return [self.job(j) for j in jobs]
+        results: list = [None] * len(jobs)
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {i: pool.submit(_html_job, jobs[i]) for i in pending}
-                for i, fut in futures.items():
-                    try:
-                        results[i] = fut.result(timeout=HTML_TIMEOUT_S)
-                    except FutureTimeout:
-                        results[i] = f"html extraction timed out after {HTML_TIMEOUT_S}s"
-                pending = []
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx)
+            futures = {i: self.pool.submit(self.job, job) for i, job in enumerate(jobs)}
+            for i, fut in futures.items():
+                try:
+                    results[i] = fut.result(timeout=HTML_TIMEOUT_S)
+                except FutureTimeout:
+                    results[i] = f"html extraction timed out after {HTML_TIMEOUT_S}s"
         except BrokenProcessPool:
             # a worker died (e.g. a parser crash): retry the unfinished pages one per pool, so the
             # culprit fails alone
-            undone = [i for i in pending if results[i] is None]
-            for i in undone:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            for i in [i for i, r in enumerate(results) if r is None]:
                 try:
-                    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as single:
-                        results[i] = single.submit(_html_job, jobs[i]).result(timeout=HTML_TIMEOUT_S)
+                    with ProcessPoolExecutor(max_workers=1, mp_context=self.ctx) as single:
+                        results[i] = single.submit(self.job, jobs[i]).result(timeout=HTML_TIMEOUT_S)
                 except (BrokenProcessPool, FutureTimeout) as exc:
                     results[i] = f"html extraction crashed its worker: {type(exc).__name__}"
-            pending = []
-    return results
+        return results
 
 
 def _hint_date(value) -> date | None:
@@ -223,25 +237,26 @@ def _shard_results(docs: pl.DataFrame, line_stats, shards: list[list[int]], html
         html_idx = np.flatnonzero((sub["content_type"].str.to_lowercase() == "html").fill_null(False).to_numpy()).tolist()
         pages = sub[html_idx].select("raw_text", pl.col("source_url") if "source_url" in sub.columns else
                                      pl.lit(None, pl.String).alias("source_url")).rows()
-        extracted = _extract_pages([(raw, url, params["html_settings"]) for raw, url in pages], html_workers)
+        extracted = html.extract([(raw, url, params["html_settings"]) for raw, url in pages])
         sub_stats = line_stats if line_stats is not None and line_stats.height else None
         if sub_stats is not None and len(shards) > 1:  # the shard's outlets (absent ones: stream_clean)
             sub_stats = sub_stats.filter(pl.col("outlet").is_in(sub["outlet"].fill_null("").unique().implode()))
         return sub.to_dicts(), dict(zip(html_idx, extracted)), sub_stats, params
 
-    if workers == 1:
-        for shard in shards:
-            yield _shard_job(job(shard))
-        return
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        in_flight = deque()
-        for shard in shards:
-            in_flight.append(pool.submit(_shard_job, job(shard)))
-            if len(in_flight) > workers:
+    with _HtmlExtractor(html_workers) as html:
+        if workers == 1:
+            for shard in shards:
+                yield _shard_job(job(shard))
+            return
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            in_flight = deque()
+            for shard in shards:
+                in_flight.append(pool.submit(_shard_job, job(shard)))
+                if len(in_flight) > workers:
+                    yield in_flight.popleft().result()
+            while in_flight:
                 yield in_flight.popleft().result()
-        while in_flight:
-            yield in_flight.popleft().result()
 
 
 def _clean_rows(rows: list[dict], extracts: dict, line_stats: pl.DataFrame | None, *, as_of: date,

@@ -377,3 +377,28 @@ def test_blocked_powers_equal_one_long_accumulate():
             ref = np.full(n, base, dtype=np.uint64)
             ref[0] = 1
             assert np.array_equal(_powers(base, n), np.multiply.accumulate(ref, dtype=np.uint64)), n
+
+
+def _page_job(job: tuple) -> str:
+    """A stand-in for one page's extraction: 'crash' kills its worker process."""
+    if job[0] == "crash":
+        import os
+        os._exit(1)
+    return f"text of {job[0]} in {__import__('os').getpid()}"
+
+
+def test_one_html_pool_serves_every_shard_and_a_crash_fails_only_its_page():
+    pages = [(f"page{i}", None, None) for i in range(pipeline.POOL_MIN_HTML)]
+    with pipeline._HtmlExtractor(2, job=_page_job) as html:
+        first = html.extract(pages)
+        pool = html.pool
+        second = html.extract(pages)
+        assert html.pool is pool  # the next shard reuses the workers
+        workers = {r.split(" in ")[1] for r in first + second}
+        assert len(workers) <= 2 and all(r.startswith(f"text of page{i} ") for i, r in enumerate(first))
+        crashed = html.extract(pages[:4] + [("crash", None, None)] + pages[4:])
+        assert crashed[4] == "html extraction crashed its worker: BrokenProcessPool"
+        assert [r.split(" in ")[0] for r in crashed[:4] + crashed[5:]] == [f"text of {p[0]}" for p in pages]
+        after = html.extract(pages)  # a fresh pool for the next shard
+        assert html.pool is not pool and [r.split(" in ")[0] for r in after] == [f"text of {p[0]}" for p in pages]
+    assert html.pool is None
