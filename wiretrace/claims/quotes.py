@@ -211,7 +211,7 @@ def _np_before(body: str, lo: int, cue_start: int) -> tuple[int, int] | None:
             return s, inner_end
         if prev_comma < 0:
             return None
-        return _np_before(body, lo, prev_comma + 1 - 1 + 1) if False else _walk_np(body, lo, prev_comma)
+        return _walk_np(body, lo, prev_comma)
     return _walk_np(body, lo, end)
 
 
