@@ -300,7 +300,7 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
     old_rows = old_fp["state_row"]
     n_old, n_new = old_fp.height, arts.height
     hasher = MinHasher(num_perm=params.num_perm)
-    new = fingerprint_texts(arts["body"].to_list(), params.shingle_size, hasher)
+    new = fingerprint_texts(arts["body"], params.shingle_size, hasher)
     new_shingles = new.shingles.as_list()
     old_sigs = (
         fp["minhash"].gather(old_rows).list.to_array(params.num_perm).to_numpy().astype(np.uint32, copy=False)

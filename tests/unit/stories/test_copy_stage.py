@@ -55,13 +55,16 @@ def test_night_tokens_and_shingle_sets_equal_the_per_document_functions():
     assert [len(x) for x in ShingleSets.of_texts(texts, 4).as_list()] == [len(shingle_hashes(t, 4)) for t in texts]
 
 
+@pytest.mark.parametrize("as_series", [False, True])
 @pytest.mark.parametrize("chunk_docs", [1, 7, 1000])
-def test_fingerprint_texts_in_threaded_chunks_equal_the_whole_night_at_once(chunk_docs):
+def test_fingerprint_texts_in_threaded_chunks_equal_the_whole_night_at_once(chunk_docs, as_series):
     texts = _texts()
     hasher = MinHasher(num_perm=32)
     tokens = night_tokens(texts)
     whole = ShingleSets.of(tokens, 4)
-    got = fingerprint_texts(texts, 4, hasher, chunk_docs=chunk_docs, threads=2)
+    # the copy stage hands over the body column itself: chunks become Python strings only when hashed
+    given = pl.Series(texts, dtype=pl.String) if as_series else texts
+    got = fingerprint_texts(given, 4, hasher, chunk_docs=chunk_docs, threads=2)
     assert np.array_equal(got.shingles.offsets, whole.offsets)
     assert np.array_equal(got.shingles.flat, whole.flat)
     assert np.array_equal(got.signatures, hasher.signatures(whole))
