@@ -25,7 +25,9 @@ What is measured, per size N (corpus: benchmarks/corpus.py, one night of N artic
   process as the schedule runs them): end-to-end wall, per-step seconds, warehouse size; and the
   incremental night: the same last night on top of the history nights vs on an empty warehouse (ratio
   target <= 1.5), in ``--job-rounds`` alternating rounds (empty, history, empty, history; each history
-  round on a copy of the warehouse the history nights left), fastest round of each side compared.
+  round on a copy of the warehouse the history nights left), fastest round of each side compared, with
+  the work each side did (from the materialisations' figures): which steps took longer, and how many
+  articles claims aligned (a story the night extends is aligned whole) at what cost per article.
 * peak RSS: the child's process tree (pool workers included), summed, sampled every 0.2 s with psutil;
   and peak PSS, summed the same way every 1 s: RSS counts the pages forked pool workers share with their
   parent once per process, PSS splits them, so summed PSS is the memory the tree really takes.
@@ -402,10 +404,41 @@ def step_job(args: dict) -> dict:
             seconds = time.perf_counter() - t
             steps = {s.step_key: round((s.end_time or 0) - (s.start_time or 0), 2)
                      for s in instance.get_run_step_stats(result.run_id)}
-            nights.append({"night": night, "success": result.success, "seconds": seconds, "steps_s": steps})
+            nights.append({"night": night, "success": result.success, "seconds": seconds, "steps_s": steps,
+                           "work": materialised_figures(result.get_asset_materialization_events())})
     wh = Path(args["warehouse"])
     size = sum(p.stat().st_size for p in wh.parent.glob(wh.name + "*"))
     return {"nights": nights, "warehouse_mb": round(size / 1e6, 1)}
+
+
+def materialised_figures(events) -> dict[str, dict[str, float]]:
+    """Asset key -> the numeric figures its materialisation reported (articles, stories, rows per table...):
+    what each step had to do, so a slower night can be told apart from a night with more work."""
+    out = {}
+    for event in events:
+        figures = {name: value.value for name, value in event.materialization.metadata.items()
+                   if isinstance(value.value, (int, float)) and not isinstance(value.value, bool)}
+        out["/".join(event.asset_key.path)] = figures
+    return out
+
+
+def incremental_work(history_night: dict, empty_night: dict) -> dict:
+    """What the night with history did beyond the same night on an empty warehouse: the steps that took
+    longer, and the claims stage's articles (a story a night extends is aligned whole, its earlier
+    copies included) with the seconds per article on each side."""
+    extra = {k: round(v - empty_night["steps_s"].get(k, 0.0), 1) for k, v in history_night["steps_s"].items()}
+    out = {"extra_step_seconds": dict(sorted(((k, v) for k, v in extra.items() if v >= 1.0),
+                                             key=lambda kv: -kv[1]))}
+    h, e = history_night.get("work", {}).get("claims/claims"), empty_night.get("work", {}).get("claims/claims")
+    if h and e and h.get("articles") and e.get("articles"):
+        out["claims_articles"] = {"with_history": h["articles"], "empty": e["articles"],
+                                  "with_stored_extraction": h.get("articles with stored extraction", 0),
+                                  "ms_per_article_with_history": round(1000 * h["seconds"] / h["articles"], 2),
+                                  "ms_per_article_empty": round(1000 * e["seconds"] / e["articles"], 2)}
+    h, e = history_night.get("work", {}).get("reports/story_reports"), empty_night.get("work", {}).get("reports/story_reports")
+    if h and e:
+        out["story_reports"] = {"with_history": h.get("story reports"), "empty": e.get("story reports")}
+    return out
 
 
 CHILD_STEPS = {"generate": step_generate, "clean": step_clean, "trafilatura": step_trafilatura,
@@ -532,6 +565,7 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
                                      "round_ratios": [round(h / e, 2) for h, e in zip(jobs["with_history"]["round_seconds"],
                                                                                       jobs["empty"]["round_seconds"])],
                                      "stories_step_ratio": _step_ratio(inc, e2e, "stories__stories"),
+                                     "work": incremental_work(inc, e2e),
                                      "success": inc["success"]}
     stage_seconds = sum(report[s]["seconds"] for s in stages)
     report["stages_total"] = {"seconds": stage_seconds, "articles_per_s": n / stage_seconds,
@@ -614,6 +648,18 @@ def markdown(report: dict) -> str:
             lines[-1] += (f" The fastest of each side's alternating rounds: empty {r['job']['empty']['round_seconds']} s, "
                           f"with history {r['job']['with_history']['round_seconds']} s (per-round ratios "
                           f"{i['round_ratios']}).")
+        work = i.get("work", {})
+        if work.get("extra_step_seconds"):
+            lines[-1] += " Where the extra time went (s): " + ", ".join(
+                f"{k} +{v}" for k, v in work["extra_step_seconds"].items()) + "."
+        if "claims_articles" in work:
+            c = work["claims_articles"]
+            lines[-1] += (f" Claims aligned {c['with_history']:,} articles with history ({c['with_stored_extraction']:,} "
+                          f"of them not extracted again) vs {c['empty']:,}: {c['ms_per_article_with_history']} vs "
+                          f"{c['ms_per_article_empty']} ms per article.")
+        if "story_reports" in work:
+            lines[-1] += (f" Story reports: {work['story_reports']['with_history']:,} vs "
+                          f"{work['story_reports']['empty']:,}.")
     return "\n".join(lines) + "\n"
 
 
