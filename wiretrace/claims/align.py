@@ -305,17 +305,21 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         if k >= 0:
             dates_by_sent[(d["article_id"], starts[k][1])].append(d)
     srows, swords, skeys = [], [], []
+    words_of_text: dict[str, tuple] = {}  # the copies of a story repeat most sentences verbatim
     for s in sentences:
         a, lo, hi = s["article_id"], s["char_start"], s["char_end"]
         quoted = direct_by_art.get(a)
         text = _masked_text(bodies[a], lo, hi, quoted) if quoted else s["text"]
-        surfaces = TOKEN_RE.findall(text)
-        content = [n for n in map(_content_token, surfaces) if n]
-        if len(content) < 5:
+        words = words_of_text.get(text)
+        if words is None:
+            surfaces = TOKEN_RE.findall(text)
+            content = [n for n in map(_content_token, surfaces) if n]
+            words = words_of_text[text] = ((surfaces, content), " ".join(content))
+        if len(words[0][1]) < 5:
             continue
         srows.append(s)
-        swords.append((surfaces, content))
-        skeys.append(" ".join(content))
+        swords.append(words[0])
+        skeys.append(words[1])
     sarts = [s["article_id"] for s in srows]
     uf = _UnionFind(len(srows))
     first_of_key = {}
@@ -430,28 +434,28 @@ def _paragraph_words(text: str) -> frozenset:
     return frozenset(n for n in map(_norm_token, TOKEN_RE.findall(text)) if n not in STOPWORDS)
 
 
-def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """difflib-style opcodes of two token lists from rapidfuzz's LCS alignment (C++, much faster than
-    difflib): each run of deletes and inserts between two equal blocks becomes one 'replace' block."""
+def _small_replacements(a: list[str], b: list[str], most: int = 3) -> list[tuple[int, int, int, int]]:
+    """(a0, a1, b0, b1) of each run of edits between two equal blocks of the LCS alignment (rapidfuzz,
+    C++) that replaces 1..most tokens of a with 1..most tokens of b: what a changed number or name
+    looks like. Pure insertions and deletions, and longer rewrites, are not slot changes."""
     out = []
-    run = None  # [a0, a1, b0, b1] of the current non-equal run
+    run = None  # [a0, a1, b0, b1] of the current run of deletes and inserts
 
-    def flush():
-        a0, a1, b0, b1 = run
-        out.append(("replace" if a1 > a0 and b1 > b0 else "delete" if a1 > a0 else "insert", a0, a1, b0, b1))
+    def keep(a0, a1, b0, b1):
+        if 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
+            out.append((a0, a1, b0, b1))
 
-    for op in Indel.opcodes(a, b):
-        if op.tag == "equal":
-            if run:
-                flush()
+    for tag, a0, a1, b0, b1 in Indel.opcodes(a, b).as_list():  # tuples: far cheaper than Opcode objects
+        if tag == "equal":
+            if run is not None:
+                keep(*run)
                 run = None
-            out.append(("equal", op.src_start, op.src_end, op.dest_start, op.dest_end))
         elif run is None:
-            run = [op.src_start, op.src_end, op.dest_start, op.dest_end]
+            run = [a0, a1, b0, b1]
         else:
-            run[1], run[3] = op.src_end, op.dest_end
-    if run:
-        flush()
+            run[1], run[3] = a1, b1
+    if run is not None:
+        keep(*run)
     return out
 
 
@@ -467,15 +471,14 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
         return normalised[i]
 
     def tokens_of(i):
-        """(surface, normalised, start, end) of the sentence's words outside direct quotes: the same
-        tokenisation as ``swords`` (the masked sentence text), with offsets; only for emitted conflicts."""
+        """(start, end) body offsets of the sentence's words outside direct quotes: the same tokenisation
+        as ``swords`` (the masked sentence text); only for emitted conflicts."""
         if i not in tokens:
             a, s = art_of[i], srows[i]
             lo, hi = s["char_start"], s["char_end"]
             quoted = direct_by_art.get(a)
             text = _masked_text(bodies[a], lo, hi, quoted) if quoted else s["text"]
-            tokens[i] = [(m.group(), _norm_token(m.group()), lo + m.start(), lo + m.end())
-                         for m in TOKEN_RE.finditer(text)]
+            tokens[i] = [(lo + m.start(), lo + m.end()) for m in TOKEN_RE.finditer(text)]
         return tokens[i]
 
     # variants by content words: copies that differ only in stopwords cannot disagree on a slot
@@ -489,9 +492,7 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
             ia, ib = pair
             sa, sb = swords[ia][0], swords[ib][0]
             (na_, num_a), (nb_, num_b) = normalised_of(ia), normalised_of(ib)
-            for op, a0, a1, b0, b1 in _token_opcodes(na_, nb_):
-                if op != "replace" or a1 - a0 > 3 or b1 - b0 > 3:
-                    continue
+            for a0, a1, b0, b1 in _small_replacements(na_, nb_):
                 nums_a = {na_[k] for k in range(a0, a1) if num_a[k]}
                 nums_b = {nb_[k] for k in range(b0, b1) if num_b[k]}
                 if nums_a and nums_b:
@@ -543,7 +544,7 @@ def _speaker_mention(body: str, quote: dict) -> tuple[str, int, int] | None:
 
 
 def _emit(cid, ctype, ta, a0, a1, tb, b0, b1, sa, sb, arts, add_conflict):
-    a_s, a_e, b_s, b_e = ta[a0][2], ta[a1 - 1][3], tb[b0][2], tb[b1 - 1][3]
+    a_s, a_e, b_s, b_e = ta[a0][0], ta[a1 - 1][1], tb[b0][0], tb[b1 - 1][1]
     a = (arts[sa["article_id"]]["body"][a_s:a_e], sa["article_id"], a_s, a_e)
     b = (arts[sb["article_id"]]["body"][b_s:b_e], sb["article_id"], b_s, b_e)
     if arts[a[1]]["order"] > arts[b[1]]["order"]:
