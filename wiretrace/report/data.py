@@ -122,7 +122,8 @@ def value_in_context(body: str, start: int, end: int, value: str) -> tuple[Segme
     right_end = min(para_end, end + CONTEXT_CHARS)
     before = ("…" if left_start > para_start else "") + body[left_start:start]
     after = body[end:right_end] + ("…" if right_end < para_end else "")
-    return tuple(s for s in (Segment(before), Segment(value, "conflict"), Segment(after)) if s.text)
+    marked = Segment(value, "conflict")
+    return ((Segment(before),) if before else ()) + (marked,) + ((Segment(after),) if after else ())
 
 
 def _copy_groups(articles: list[Article]) -> list[CopyGroupView]:

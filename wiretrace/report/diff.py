@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import Indel
 
@@ -25,14 +26,14 @@ PAIR_MIN_RATIO = 0.5
 MAX_PAIRINGS = 2500
 
 
-@dataclass(frozen=True)
-class Segment:
+# Named tuples, not frozen dataclasses: a night's reports make millions of segments and rows, and a
+# frozen dataclass's __init__ costs several times a tuple's.
+class Segment(NamedTuple):
     text: str
     change: str | None = None  # None (unchanged), "del" (only in the representative), "ins" (only in the copy)
 
 
-@dataclass(frozen=True)
-class DiffRow:
+class DiffRow(NamedTuple):
     kind: str  # equal | replace | delete | insert
     left: tuple[Segment, ...]  # representative side; empty for insert
     right: tuple[Segment, ...]  # copy side; empty for delete
@@ -75,10 +76,15 @@ def word_ratio(old_words, new_words) -> float:
 
 def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...], float]:
     """Word-level diff of two sentences: (old side, new side, similarity ratio)."""
+    left, right = _word_segments(old, new)
+    return left, right, word_ratio(_words(old), _words(new))
+
+
+def _word_segments(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     left: list[Segment] = []
     right: list[Segment] = []
-    for tag, a0, a1, b0, b1 in Indel.opcodes(a, b):
+    for tag, a0, a1, b0, b1 in Indel.opcodes(a, b).as_list():  # tuples: far cheaper than Opcode objects
         if tag == "equal":
             left.append(Segment("".join(a[a0:a1])))
             right.append(Segment("".join(b[b0:b1])))
@@ -87,7 +93,7 @@ def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, .
             left.append(Segment("".join(a[a0:a1]), "del"))
         if b1 > b0:
             right.append(Segment("".join(b[b0:b1]), "ins"))
-    return _merge(left), _merge(right), word_ratio(_words(old), _words(new))
+    return _merge(left), _merge(right)
 
 
 def split_sentences(body: str) -> list[str]:
@@ -122,7 +128,7 @@ def diff_copy(copy_body: str, representative_body: str) -> CopyDiff:
             old_words = _words(old)
             for j in range(cursor, len(new_block) if pairable else cursor):
                 if word_ratio(old_words, new_words[j]) >= PAIR_MIN_RATIO:
-                    left, right, _ = word_diff(old, new_block[j])
+                    left, right = _word_segments(old, new_block[j])  # the pair's ratio is known
                     rows.extend(DiffRow("insert", (), (Segment(s, "ins"),)) for s in new_block[cursor:j])
                     inserted += j - cursor
                     rows.append(DiffRow("replace", left, right))
