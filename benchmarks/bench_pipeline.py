@@ -429,13 +429,16 @@ def incremental_work(history_night: dict, empty_night: dict) -> dict:
     extra = {k: round(v - empty_night["steps_s"].get(k, 0.0), 1) for k, v in history_night["steps_s"].items()}
     out = {"extra_step_seconds": dict(sorted(((k, v) for k, v in extra.items() if v >= 1.0),
                                              key=lambda kv: -kv[1]))}
-    h, e = history_night.get("work", {}).get("claims/claims"), empty_night.get("work", {}).get("claims/claims")
-    if h and e and h.get("articles") and e.get("articles"):
+    def work(night: dict, asset: str) -> dict:
+        return night.get("work", {}).get(asset) or {}
+
+    h, e = work(history_night, "claims/claims"), work(empty_night, "claims/claims")
+    if h.get("articles") and e.get("articles"):
         out["claims_articles"] = {"with_history": h["articles"], "empty": e["articles"],
                                   "with_stored_extraction": h.get("articles with stored extraction", 0),
                                   "ms_per_article_with_history": round(1000 * h["seconds"] / h["articles"], 2),
                                   "ms_per_article_empty": round(1000 * e["seconds"] / e["articles"], 2)}
-    h, e = history_night.get("work", {}).get("reports/story_reports"), empty_night.get("work", {}).get("reports/story_reports")
+    h, e = work(history_night, "reports/story_reports"), work(empty_night, "reports/story_reports")
     if h and e:
         out["story_reports"] = {"with_history": h.get("story reports"), "empty": e.get("story reports")}
     return out
