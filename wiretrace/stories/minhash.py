@@ -173,23 +173,38 @@ def candidate_pairs(keys: np.ndarray, order: np.ndarray, empty: np.ndarray, fano
 
 def intersection_sizes(sets: ShingleSets, i: np.ndarray, j: np.ndarray, max_shingles: int = 4_000_000) -> np.ndarray:
     """|A_i ∩ A_j| for every pair, as row-wise products of two sparse row selections (sorted merges in
-    scipy's C++), in chunks of about ``max_shingles`` selected shingles."""
-    n = len(sets)
+    scipy's C++), in chunks of about ``max_shingles`` selected shingles.
+
+    Each chunk's rows are gathered straight from ``sets.flat``: a matrix of all the sets at once held
+    9 bytes per shingle (int64 column, int8 value) beside the sets' own 4, the copy stage's peak."""
     if len(i) == 0:
         return np.empty(0, dtype=np.int64)
-    # Columns are the raw 32-bit hashes: rows are sorted and unique (canonical), so the element-wise
-    # product is a merge per row and never allocates per column.
-    m = sp.csr_matrix((np.ones(len(sets.flat), dtype=np.int8), sets.flat.astype(np.int64), sets.offsets), shape=(n, 2**32))
-    m.has_sorted_indices = True
     per_pair = (sets.sizes[i] + sets.sizes[j]).astype(np.int64)
     bounds = np.searchsorted(np.cumsum(per_pair), np.arange(max_shingles, per_pair.sum() + max_shingles, max_shingles))
     out = np.empty(len(i), dtype=np.int64)
     lo = 0
     for hi in np.unique(np.minimum(bounds + 1, len(i))):
         if hi > lo:
-            out[lo:hi] = np.asarray(m[i[lo:hi]].multiply(m[j[lo:hi]]).sum(axis=1, dtype=np.int64)).ravel()
+            both = _row_matrix(sets, i[lo:hi]).multiply(_row_matrix(sets, j[lo:hi]))
+            out[lo:hi] = np.asarray(both.sum(axis=1, dtype=np.int64)).ravel()
             lo = hi
     return out
+
+
+def _row_matrix(sets: ShingleSets, rows: np.ndarray) -> sp.csr_matrix:
+    """The sets of ``rows`` as a 0/1 sparse matrix over the raw 32-bit hashes. Rows are sorted and unique
+    (canonical), so the element-wise product of two is a merge per row that never allocates per column."""
+    sizes = sets.sizes[rows]
+    indptr = np.concatenate(([0], np.cumsum(sizes)))
+    columns = np.empty(indptr[-1], dtype=np.int64)
+    # one slice copy per row: measured 2x faster than a vectorised gather (repeat + arange + take) and
+    # 1.7x faster than arrow's list take, on rows of 200-600 shingles
+    flat = sets.flat
+    for start, end, at in zip(sets.offsets[rows].tolist(), sets.offsets[rows + 1].tolist(), indptr[:-1].tolist()):
+        columns[at:at + end - start] = flat[start:end]
+    m = sp.csr_matrix((np.ones(len(columns), dtype=np.int8), columns, indptr), shape=(len(rows), 2**32))
+    m.has_sorted_indices = True
+    return m
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
