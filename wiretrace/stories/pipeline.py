@@ -262,7 +262,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     # fragments of the window. A fragment is the unit stories.members.story_id names: final once written.
     group_story = dict(state.copy_groups.select("copy_group_id", "story_id").iter_rows())
     group_story.update(dict(old_fp.select("copy_group_id", "story_id").iter_rows()))
-    new_terms = night_term_weights(founders["title"].to_list(), founders["body"].to_list(), params.term_weights,
+    new_terms = night_term_weights(founders["title"], founders["body"], params.term_weights,
                                    workers=workers)
     since_story = earliest_new - timedelta(days=params.story_window_days)
     live = _fragment_spans(state.fingerprints).filter(pl.col("last_seen") >= since_story).sort("story_id")

@@ -6,9 +6,12 @@ fitted model, and yesterday's assignments never depend on today's IDF.
 """
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
+import polars as pl
 import scipy.sparse as sp
 import xxhash
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -101,16 +104,27 @@ def term_weights(title: str | None, body: str, weights: TermWeights = TermWeight
 # Below this many documents term vectors are computed in the calling process (a pool costs more).
 POOL_MIN_DOCUMENTS = 2_000
 TERMS_BATCH = 256  # documents per pool task
+SERIES_SLICE_ROWS = 2_048  # a Series column's values become Python objects this many at a time
 
 
-def night_term_weights(titles: list[str | None], bodies: list[str], weights: TermWeights = TermWeights(), *,
-                       workers: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+def night_term_weights(titles: "Sequence[str | None] | pl.Series", bodies: "Sequence[str] | pl.Series",
+                       weights: TermWeights = TermWeights(), *, workers: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
     """``term_weights`` of each (title, body), in order, on ``workers`` processes for a large night
-    (per-token Python: one core did ~1 ms per document)."""
-    docs = zip(titles, bodies, [weights] * len(bodies))
+    (per-token Python: one core did ~1 ms per document). Columns may be polars Series: they become
+    Python strings a slice at a time, as the pool takes them (a 300k night's founders' bodies as one
+    list held ~0.4 GB at the stage's peak)."""
+    docs = zip(_values(titles), _values(bodies), repeat(weights))
     if workers > 1 and len(bodies) >= POOL_MIN_DOCUMENTS:
         return list(process_map(_document_terms, docs, workers=workers, batch=TERMS_BATCH))
     return [term_weights(*doc) for doc in docs]
+
+
+def _values(column: "Sequence | pl.Series") -> Iterator:
+    if isinstance(column, pl.Series):
+        for start in range(0, len(column), SERIES_SLICE_ROWS):
+            yield from column.slice(start, SERIES_SLICE_ROWS).to_list()
+    else:
+        yield from column
 
 
 def _document_terms(doc: tuple[str | None, str, TermWeights]) -> tuple[np.ndarray, np.ndarray]:

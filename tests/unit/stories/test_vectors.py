@@ -1,6 +1,7 @@
 """Story similarity pairs: the threaded kernel returns exactly the entries SciPy's product gives."""
 
 import numpy as np
+import polars as pl
 import pytest
 import scipy.sparse as sp
 
@@ -127,13 +128,16 @@ def test_term_weights_equal_their_definition(weights):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_night_term_weights_equal_term_weights_of_each_document_in_order(monkeypatch, workers):
+@pytest.mark.parametrize("columns", ["lists", "series"])
+def test_night_term_weights_equal_term_weights_of_each_document_in_order(monkeypatch, workers, columns):
     monkeypatch.setattr(vectors, "POOL_MIN_DOCUMENTS", 1)
     monkeypatch.setattr(vectors, "TERMS_BATCH", 3)  # several pool tasks: their order is tested
+    monkeypatch.setattr(vectors, "SERIES_SLICE_ROWS", 5)  # Series read in slices that split pool tasks
     weights = vectors.TermWeights(title=2.0, entity=1.0, number=1.0, lead_decay=5.0)
     titles = [None, "Fire kills 5", "", "Markets fall"] * 3
     bodies = [f"Police said {n} people died in Zürich. Mayor Corine Mauch spoke at {n}:30." for n in range(12)]
-    got = vectors.night_term_weights(titles, bodies, weights, workers=workers)
+    given = (titles, bodies) if columns == "lists" else (pl.Series(titles, dtype=pl.String), pl.Series(bodies))
+    got = vectors.night_term_weights(*given, weights, workers=workers)
     want = [vectors.term_weights(t, b, weights) for t, b in zip(titles, bodies)]
     assert len(got) == len(want) == 12
     for (gi, gv), (wi, wv) in zip(got, want):
