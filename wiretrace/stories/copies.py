@@ -80,6 +80,7 @@ def assign_copy_groups(
     keys = band_keys(signatures, rows_per_band)
     # only tonight's documents are placed: pairs among earlier ones are never asked for
     pair_i, pair_j = candidate_pairs(keys, order, empty, fanout=fanout, query=~placed)
+    del keys, signatures  # the night's largest arrays after the shingles: not needed past the candidates
     # Only this night's documents are placed, and an exact copy of an earlier document (same body hash,
     # not empty) joins its group without looking at candidates: verify pairs of the others only.
     # first_with_hash: the earliest earlier document of each body hash that tonight's documents have.
@@ -106,6 +107,7 @@ def assign_copy_groups(
     sets = ShingleSets.from_arrays([shingles[i] for i in involved])
     inter = intersection_sizes(sets, local[pair_i], local[pair_j])
     size_i, size_j = sets.sizes[local[pair_i]], sets.sizes[local[pair_j]]
+    del sets  # a copy of the paired documents' shingles
     smaller = np.minimum(size_i, size_j)
     with np.errstate(divide="ignore", invalid="ignore"):
         pair_jac = np.where(smaller > 0, inter / (size_i + size_j - inter), 0.0)

@@ -313,7 +313,7 @@ def copy_stage(arts: pl.DataFrame, state: StoryState, since_copy: date, params: 
 
     new_ids = arts["article_id"].to_list()
     groups, match_j, match_c = assign_copy_groups(
-        signatures=np.vstack([old_sigs, new.signatures]),
+        signatures=np.vstack([old_sigs, new.signatures]) if n_old else new.signatures,  # no copy on an empty window
         shingles=[None] * n_old + new_shingles,
         shingle_loader=load_old_shingles,
         body_hashes=old_fp["body_hash"].to_list() + new.body_hashes,
