@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline bench-pairs export clean-state docs
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory export clean-state docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ test-fast: $(STAMP) home
 ui: $(STAMP) home
 	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-bench: bench-clean bench-stories bench-claims bench-pipeline bench-pairs
+bench: bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory
 
 bench-clean: $(STAMP)
 	$(PY) -m benchmarks.bench_clean
@@ -54,6 +54,10 @@ bench-claims: $(STAMP)
 ## make bench-pairs: pairs of different events at the story thresholds, real text (ECB+) vs the synthetic corpus
 bench-pairs: $(STAMP)
 	$(PY) -m benchmarks.bench_pairs
+
+## make bench-copy-memory: peak PSS by phase of the copy stage + term vectors on a 300k-article night (SIZE=1m)
+bench-copy-memory: $(STAMP)
+	$(PY) -m benchmarks.bench_copy_memory --size $(or $(SIZE),300k)
 
 ## make bench-pipeline: every stage + the nightly job on a synthetic 10k-article night (SIZES=10k,100k for more)
 bench-pipeline: $(STAMP)

@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 from rapidfuzz import fuzz
 
+from benchmarks import save_results
 from benchmarks.corpus import CORPORA
 from wiretrace.claims import extract_claims
 from wiretrace.claims.sentences import split_sentences
@@ -228,8 +229,7 @@ def main() -> None:
                       f"glued paragraphs split — ours: {t.get('ours_splits_glued_paragraphs')}, pysbd: {t.get('pysbd_splits_glued_paragraphs')}"]
     md = "\n".join(lines) + "\n"
     print(md)
-    (ROOT / "benchmarks/results/claims.json").write_text(json.dumps(results, indent=2, default=str))
-    (ROOT / "benchmarks/results/claims.md").write_text(md)
+    save_results("claims", results, md)
 
 
 if __name__ == "__main__":

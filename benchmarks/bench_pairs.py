@@ -23,12 +23,12 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from benchmarks import save_results
 from benchmarks.corpus import CORPORA, CorpusShape, generate
 from wiretrace.clean import clean_documents
 from wiretrace.stories.pipeline import StoryParams
 from wiretrace.stories.vectors import raw_matrix, similar_pairs, term_weights, tfidf
 
-RESULTS = __import__("pathlib").Path(__file__).resolve().parent / "results"
 PARAMS = StoryParams()
 THRESHOLDS = (PARAMS.story_threshold, PARAMS.fragment_threshold)
 
@@ -98,10 +98,8 @@ def main() -> int:
     report = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.platform(),
               "thresholds": list(THRESHOLDS), "pools": ecb_pools() + synthetic_pools()}
     report["seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pairs.json").write_text(json.dumps(report, indent=2))
     text = markdown(report)
-    (RESULTS / "pairs.md").write_text(text)
+    save_results("pairs", report, text)
     print(text)
     return 0
 
