@@ -13,7 +13,6 @@ to the innermost phase running: ``fingerprint_texts``, ``band_keys``, ``candidat
 """
 
 import argparse
-import contextlib
 import platform
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks import save_results
-from benchmarks.bench_pipeline import parse_size, run_child, size_label
+from benchmarks.bench_pipeline import parse_size, run_child, size_label, tree_memory
 
 SAMPLE_S = 0.2
 NIGHT = "2025-06-01"
@@ -63,11 +62,7 @@ class PhaseMemory:
 
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
-            with contextlib.suppress(psutil.Error):
-                for p in [me, *me.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_full_info().pss
+            _, total = tree_memory(me, with_pss=True)
             phase = self.stack[-1]
             self.peak_bytes[phase] = max(self.peak_bytes.get(phase, 0), total)
             time.sleep(SAMPLE_S)
@@ -88,7 +83,7 @@ def step_copy_memory(args: dict) -> dict:
     import polars as pl
 
     from wiretrace.stories import StoryState
-    from wiretrace.stories.pipeline import StoryParams, effective_dates
+    from wiretrace.stories.pipeline import StoryParams
 
     memory = PhaseMemory()
     for module, name in PHASES:
@@ -99,9 +94,7 @@ def step_copy_memory(args: dict) -> dict:
         articles = pl.read_parquet(args["articles"], columns=["article_id", "outlet", "title", "body",
                                                               "published_date", "ingest_date"])
         memory.stack[-1] = "prepare"
-        arts = (articles.with_columns(effective_dates(articles, params))
-                .with_columns(pl.col("body").fill_null(""), pl.col("outlet").fill_null(""))
-                .unique("article_id", keep="first", maintain_order=True).sort("published_date", "article_id"))
+        arts = pipeline.night_articles(articles, params)
         del articles
         started = time.perf_counter()
         since = arts["published_date"].min() - timedelta(days=params.copy_window_days)
@@ -145,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus = folder / "corpus.parquet"
         run_child("generate", {"n": n, "nights": 1, "start": NIGHT, "html_share": 0.0, "corpus": str(corpus)}, folder)
         run_child("clean", {"corpus": str(corpus), "night": NIGHT, "articles_out": str(articles)}, folder)
-    run = run_child("copy_memory", {"articles": str(articles)}, folder)
+    run = run_child("benchmarks.bench_copy_memory:step_copy_memory", {"articles": str(articles)}, folder)
     report = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.platform(), "size": size_label(n),
               "run": run}
     text = markdown(report)

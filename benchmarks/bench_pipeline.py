@@ -35,6 +35,7 @@ What is measured, per size N (corpus: benchmarks/corpus.py, one night of N artic
 
 import argparse
 import contextlib
+import importlib
 import itertools
 import json
 import os
@@ -82,17 +83,7 @@ def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None
         # RSS counts pages a forked pool worker shares with its parent in both; PSS splits them among
         # the processes sharing them, so the summed PSS is the memory the tree really takes. PSS walks
         # the page tables (/proc/<pid>/smaps_rollup): sampled every 5th time only.
-        with_pss = sample % 5 == 0
-        total = total_pss = 0
-        with contextlib.suppress(psutil.Error):
-            for p in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    if with_pss:
-                        info = p.memory_full_info()
-                        total_pss += info.pss
-                    else:
-                        info = p.memory_info()
-                    total += info.rss
+        total, total_pss = tree_memory(root, with_pss=sample % 5 == 0)
         peak, peak_pss = max(peak, total), max(peak_pss, total_pss)
         if timeout and time.perf_counter() - started > timeout:
             proc.kill()
@@ -105,6 +96,21 @@ def run_child(step: str, args: dict, workdir: Path, timeout: float | None = None
     result["peak_rss_mb"] = round(peak / 2**20, 1)
     result["peak_pss_mb"] = round(peak_pss / 2**20, 1)
     return result
+
+
+def tree_memory(root, *, with_pss: bool) -> tuple[int, int]:
+    """(RSS, PSS) bytes of a psutil process and its descendants, summed; PSS 0 unless ``with_pss`` (it
+    walks the page tables). Processes that end while being read are skipped."""
+    import psutil
+
+    rss = pss = 0
+    with contextlib.suppress(psutil.Error):
+        for p in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                info = p.memory_full_info() if with_pss else p.memory_info()
+                rss += info.rss
+                pss += info.pss if with_pss else 0
+    return rss, pss
 
 
 class PhaseTimer:
@@ -451,11 +457,10 @@ CHILD_STEPS = {"generate": step_generate, "clean": step_clean, "trafilatura": st
 
 
 def _child_step(step: str) -> Callable[[dict], dict]:
-    if step == "copy_memory":  # bench_copy_memory's measured run (it imports this module: looked up late)
-        from benchmarks.bench_copy_memory import step_copy_memory
-
-        return step_copy_memory
-    return CHILD_STEPS[step]
+    """A step of this module by name, or any module's as ``module:function`` (imported in the child only,
+    so a benchmark module that imports this one can run its own steps through ``run_child``)."""
+    module, _, name = step.rpartition(":")
+    return getattr(importlib.import_module(module), name) if module else CHILD_STEPS[step]
 
 
 # ------------------------------------------------------------------------ the benchmark of one size

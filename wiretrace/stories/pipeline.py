@@ -243,12 +243,7 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     if len(nights) != 1:
         raise ValueError(f"assign_night expects the articles of exactly one ingest_date, got {nights.to_list()}")
     night: date = nights[0]
-    arts = (
-        articles.with_columns(effective_dates(articles, params))
-        .with_columns(pl.col("body").fill_null(""), pl.col("outlet").fill_null(""))
-        .unique("article_id", keep="first", maintain_order=True)
-        .sort("published_date", "article_id")
-    )
+    arts = night_articles(articles, params)
     n_new = arts.height
 
     # ---- copy groups ------------------------------------------------------------------------
@@ -275,6 +270,17 @@ def assign_night(articles: pl.DataFrame, state: StoryState, *, params: StoryPara
     )
 
     return _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, earliest_new, params, workers)
+
+
+def night_articles(articles: pl.DataFrame, params: StoryParams = StoryParams()) -> pl.DataFrame:
+    """The night's articles as the stages see them: effective dates, no null body or outlet, one row per
+    article_id (the first), in publication order."""
+    return (
+        articles.with_columns(effective_dates(articles, params))
+        .with_columns(pl.col("body").fill_null(""), pl.col("outlet").fill_null(""))
+        .unique("article_id", keep="first", maintain_order=True)
+        .sort("published_date", "article_id")
+    )
 
 
 def _fragment_spans(fingerprints: pl.DataFrame) -> pl.DataFrame:
