@@ -5,6 +5,7 @@ can weight them with that night's document frequencies without refitting anythin
 fitted model, and yesterday's assignments never depend on today's IDF.
 """
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def _l2(x: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
 
 
-SIMILARITY_BLOCK_ENTRIES = 20_000_000  # bounds a block's rows x right rows (the product's worst-case entries)
+SIMILARITY_BLOCK_ENTRIES = 20_000_000  # bounds one kernel call's rows x right rows (its worst-case entries)
 
 
 def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float,
@@ -222,27 +223,44 @@ def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
 
 
 def _product_pairs(left, right, threshold, threads, *, upper: bool):
-    """The entries of ``left @ right.T`` at or above ``threshold``, in blocks of left rows; ``upper``
-    (left is right): only the entries with column >= row, each block multiplied by the rows from its own
-    start on."""
+    """The entries of ``left @ right.T`` at or above ``threshold``, in (row, column) order; ``upper``
+    (left is right): only the entries with column >= row.
+
+    The product runs tile by tile: ``right`` is cut once into column tiles of ``tile`` documents (square
+    tiles of at most SIMILARITY_BLOCK_ENTRIES entries), each block of left rows is multiplied by each
+    tile (``upper``: the tiles from its own diagonal on). Cutting the transposed right side per block
+    instead (``right_t[:, first:]``) copied most of it once per block, work that grows with the square
+    of the pool (10k rows against 154k: 173 -> 134 s). A row's sums are taken in its own term order
+    whatever the tile, so the values are the ones a single product gives.
+    """
     threads = threads or usable_cores()
     left = sp.csr_matrix(left, dtype=np.float32)
-    right_t = sp.csr_matrix(right.T, dtype=np.float32)
+    right = sp.csr_matrix(right, dtype=np.float32)
+    n_right = right.shape[0]
+    empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
+    if n_right == 0 or left.shape[0] == 0:
+        return empty
     # the kernel keeps values strictly above its bound: the float32 just below the threshold keeps ties
     bound = float(np.nextafter(np.float32(threshold), np.float32(-np.inf)))
-    block = max(1, SIMILARITY_BLOCK_ENTRIES // max(1, right.shape[0]))
-    rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.float32)]
-    if right.shape[0] == 0:
-        return rows[0], cols[0], vals[0]
+    tile = min(n_right, max(1, math.isqrt(SIMILARITY_BLOCK_ENTRIES)))
+    block = tile if upper else max(1, SIMILARITY_BLOCK_ENTRIES // tile)  # upper: blocks aligned with tiles
+    tiles = [(first, sp.csr_matrix(right[first:first + tile].T)) for first in range(0, n_right, tile)]
+    rows, cols, vals = [empty[0]], [empty[1]], [empty[2]]
     for start in range(0, left.shape[0], block):
-        first = start if upper else 0
-        prod = sp_matmul_topn(left[start:start + block], right_t[:, first:], top_n=right.shape[0] - first,
-                              threshold=bound, n_threads=threads)
-        prod.sort_indices()  # pairs in (row, column) order, whatever the threads' schedule
-        prod = prod.tocoo()
-        r, c = prod.row.astype(np.int64) + start, prod.col.astype(np.int64) + first
-        keep = (prod.data >= np.float32(threshold)) & ((c >= r) if upper else True)
-        rows.append(r[keep])
-        cols.append(c[keep])
-        vals.append(prod.data[keep])
+        part = left[start:start + block]
+        block_r, block_c, block_v = [], [], []
+        for first, right_t in tiles:
+            if upper and first + tile <= start:
+                continue  # below the diagonal
+            prod = sp_matmul_topn(part, right_t, top_n=right_t.shape[1], threshold=bound, n_threads=threads).tocoo()
+            r, c = prod.row.astype(np.int64) + start, prod.col.astype(np.int64) + first
+            keep = (prod.data >= np.float32(threshold)) & ((c >= r) if upper else True)
+            block_r.append(r[keep])
+            block_c.append(c[keep])
+            block_v.append(prod.data[keep])
+        r, c, v = np.concatenate(block_r), np.concatenate(block_c), np.concatenate(block_v)
+        order = np.lexsort((c, r))  # (row, column) order within the block; blocks follow each other
+        rows.append(r[order])
+        cols.append(c[order])
+        vals.append(v[order])
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
