@@ -38,6 +38,7 @@ class PhaseMemory:
 
     def __init__(self):
         self.stack = ["read articles"]
+        self.transitions = 0  # phases entered or left so far: a sample spanning one is not booked
         self.peak_bytes: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
         self._stop = threading.Event()
@@ -48,23 +49,31 @@ class PhaseMemory:
 
         def timed(*args, **kwargs):
             self.stack.append(name)
+            self.transitions += 1
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.stack.pop()
+                self.transitions += 1
                 self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
         setattr(module, name, timed)
+
+    def relabel(self, label: str) -> None:
+        """Name the outermost work from here on (between the wrapped phases)."""
+        self.stack[-1] = label
+        self.transitions += 1
 
     def _sample(self) -> None:
         import psutil
 
         me = psutil.Process()
         while not self._stop.is_set():
-            _, total = tree_memory(me, with_pss=True)
-            phase = self.stack[-1]
-            self.peak_bytes[phase] = max(self.peak_bytes.get(phase, 0), total)
+            before, phase = self.transitions, self.stack[-1]
+            _, total = tree_memory(me, with_pss=True)  # reading PSS takes a while: a phase may end meanwhile
+            if self.transitions == before:
+                self.peak_bytes[phase] = max(self.peak_bytes.get(phase, 0), total)
             time.sleep(SAMPLE_S)
 
     def __enter__(self):
@@ -93,17 +102,17 @@ def step_copy_memory(args: dict) -> dict:
     with memory:
         articles = pl.read_parquet(args["articles"], columns=["article_id", "outlet", "title", "body",
                                                               "published_date", "ingest_date"])
-        memory.stack[-1] = "prepare"
+        memory.relabel("prepare")
         arts = pipeline.night_articles(articles, params)
         del articles
         started = time.perf_counter()
         since = arts["published_date"].min() - timedelta(days=params.copy_window_days)
         arts, _, _ = pipeline.copy_stage(arts, StoryState.empty(), since, params)
-        memory.stack[-1] = "founders"
+        memory.relabel("founders")
         founders = arts.unique("copy_group_id", keep="first", maintain_order=True)
         terms = pipeline.night_term_weights(founders["title"], founders["body"], params.term_weights, workers=2)
         seconds = time.perf_counter() - started
-        memory.stack[-1] = "after the phases (their results held)"
+        memory.relabel("after the phases (their results held)")
     return {"articles": arts.height, "copy_groups": founders.height, "term_vectors": len(terms),
             "seconds": round(seconds, 1),
             "phase_seconds": {k: round(v, 1) for k, v in memory.seconds.items()},
