@@ -34,10 +34,10 @@ import polars as pl
 from wiretrace.clean import clean_documents
 from wiretrace.clean.metadata import normalise_agency
 
+from benchmarks import save_results
 from benchmarks.corpus import SHARED
 SEEDS = SHARED / "seeds"
 AEB = SHARED / "corpora" / "aeb"
-RESULTS = Path(__file__).resolve().parent / "results"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -379,8 +379,6 @@ def _per_cpu(run: dict) -> str:
 
 
 def write_results(results: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "clean.json").write_text(json.dumps(results, indent=2, default=str))
     s, t, f = results["seeds"], results["text"], results["frequency"]
     md = ["# Cleaning benchmark (benchmarks/bench_clean.py)", "",
           f"Run {results['date']}.", "",
@@ -424,7 +422,7 @@ def write_results(results: dict) -> None:
              for label, r in (("**one core** (1 process, 1 polars thread)", results["text_one_core"]),
                               ("1 process, polars threads on both cores", results["text_1_process"]),
                               ("2 processes (outlet-sharded pool, forced)", results["text_2_process"]))], ""]
-    (RESULTS / "clean.md").write_text("\n".join(md))
+    save_results("clean", results, "\n".join(md))
     print("\n".join(md))
 
 

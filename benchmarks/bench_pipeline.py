@@ -49,7 +49,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks import RESULTS, save_results
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"clean_html_pages_per_s": 100.0, "copy_vs_datasketch": 5.0, "incremental_ratio": 1.5,
            "million_minutes": 30.0, "million_rss_gb": 8.0}
@@ -681,7 +682,6 @@ def markdown(report: dict) -> str:
 
 
 def write_results(reports: list[dict]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "pipeline.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     sizes = previous.get("sizes", {})
@@ -689,7 +689,6 @@ def write_results(reports: list[dict]) -> None:
         sizes[r["size"]] = r
     doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
            "targets": TARGETS, "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": sizes}
-    path.write_text(json.dumps(doc, indent=2, default=str))
     order = sorted(sizes.values(), key=lambda r: r["articles_per_night"])
     md = ["# Pipeline benchmark", "",
           f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. Reproduce: "
@@ -703,7 +702,7 @@ def write_results(reports: list[dict]) -> None:
                 md += [f"| `{p['function']}` | {p['calls']:,} | {p['tottime_s']} | {p['cumtime_s']} |"
                        for p in r[s]["profile_top"]]
                 md.append("")
-    (RESULTS / "pipeline.md").write_text("\n".join(md))
+    save_results("pipeline", doc, "\n".join(md))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
+from benchmarks import RESULTS
 from benchmarks.corpus import CORPORA
 from wiretrace.stories import (
     StoryParams,
@@ -34,7 +35,6 @@ from wiretrace.stories import (
 from wiretrace.stories.text import split_sentences
 
 ECB = CORPORA / "ecbplus/dev.jsonl"
-OUT = pathlib.Path(__file__).parent / "results"
 START = date(2024, 3, 1)
 
 
@@ -542,9 +542,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--skip", nargs="*", default=[])
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     # Steps skipped in this run keep their figures from the previous run (marked by its JSON).
-    results = json.loads((OUT / "stories.json").read_text()) if (OUT / "stories.json").exists() and args.skip else {}
+    results = json.loads((RESULTS / "stories.json").read_text()) if (RESULTS / "stories.json").exists() and args.skip else {}
     steps = [("seeds", bench_seeds), ("ecb_stories", bench_ecb), ("ecb_stories_at_defaults", bench_ecb_defaults),
              ("copy_detection", bench_copies),
              ("incremental_vs_batch", bench_incremental), ("night_scaling", night_scaling),
@@ -556,11 +556,11 @@ def main() -> None:
         print(f"== {name}", flush=True)
         results[name] = fn()
         print(json.dumps(results[name], indent=1, default=str), flush=True)
-        if (OUT / "stories.json").exists() and args.skip:  # merge with a concurrent/previous partial run
-            results = {**json.loads((OUT / "stories.json").read_text()), **{k: v for k, v in results.items() if k not in args.skip}}
-        (OUT / "stories.json").write_text(json.dumps(results, indent=1, default=str))
-    (OUT / "stories.md").write_text(render_md(results))
-    print((OUT / "stories.md").read_text())
+        if (RESULTS / "stories.json").exists() and args.skip:  # merge with a concurrent/previous partial run
+            results = {**json.loads((RESULTS / "stories.json").read_text()), **{k: v for k, v in results.items() if k not in args.skip}}
+        (RESULTS / "stories.json").write_text(json.dumps(results, indent=1, default=str))
+    (RESULTS / "stories.md").write_text(render_md(results))
+    print((RESULTS / "stories.md").read_text())
 
 
 def render_md(r: dict) -> str:
