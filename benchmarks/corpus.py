@@ -20,7 +20,7 @@ Each event is then published by several outlets, the way syndication looks in a 
 
 Everything is deterministic for a given seed. ``generate(n_per_night, nights, ...)`` returns a polars
 frame with the raw.documents columns the cleaner takes plus bookkeeping columns (night, event_id,
-copy_kind); ``write_inbox`` writes it as JSON Lines files per night, the form ``scan_inbox`` reads.
+copy_kind, source_text); ``write_inbox`` writes it as JSON Lines files per night, the form ``scan_inbox`` reads.
 """
 
 import html
@@ -202,7 +202,8 @@ def generate(n_per_night: int, nights: int = 1, *, start: date = date(2025, 6, 1
 
     Columns: document_id, night, outlet, content_type ('text'|'html'), raw_text, source_url, title_hint,
     published_hint (the raw.documents columns the cleaner reads), event_id, copy_kind
-    ('original'|'copy'|'partial'|'rewrite').
+    ('original'|'copy'|'partial'|'rewrite'), source_text (index of the real article whose paragraphs the
+    event's wire text starts from: events of one source text share ~40% of their words in place).
     """
     rng = np.random.default_rng(seed)
     vocab = vocabulary or Vocabulary(load_real_texts())
@@ -213,10 +214,11 @@ def generate(n_per_night: int, nights: int = 1, *, start: date = date(2025, 6, 1
     event_night = np.minimum((np.arange(len(sizes)) * nights) // len(sizes), nights - 1)
     rows: dict[str, list] = {k: [] for k in ("document_id", "night", "outlet", "content_type", "raw_text",
                                             "source_url", "title_hint", "published_hint", "event_id",
-                                            "copy_kind")}
+                                            "copy_kind", "source_text")}
     n_docs = len(vocab.docs)
     for ev, (size, night_index) in enumerate(zip(sizes.tolist(), event_night.tolist())):
-        base = vocab.docs[int(rng.integers(n_docs))]
+        source = int(rng.integers(n_docs))
+        base = vocab.docs[source]
         extra = vocab.docs[int(rng.integers(n_docs))]
         paras = list(base) + [extra[int(k)] for k in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
         wire = vocab.substitute(_join_paragraphs(paras), shape.event_substitution, rng)
@@ -269,10 +271,12 @@ def generate(n_per_night: int, nights: int = 1, *, start: date = date(2025, 6, 1
             rows["published_hint"].append(published.isoformat())
             rows["event_id"].append(ev)
             rows["copy_kind"].append(kind)
+            rows["source_text"].append(source)
     return pl.DataFrame(rows, schema={"document_id": pl.String, "night": pl.Date, "outlet": pl.String,
                                       "content_type": pl.String, "raw_text": pl.String, "source_url": pl.String,
                                       "title_hint": pl.String, "published_hint": pl.String,
-                                      "event_id": pl.Int64, "copy_kind": pl.String})
+                                      "event_id": pl.Int64, "copy_kind": pl.String,
+                                      "source_text": pl.Int32})
 
 
 def _generate_chunk(args: tuple) -> pl.DataFrame:
