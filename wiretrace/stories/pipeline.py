@@ -654,7 +654,10 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     all_a, all_b = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]  # closed ends included
     while frontier.any():
         rows = np.flatnonzero(frontier[doc_frag])
-        sim_row, sim_col, _ = pairs_within(vectors, rows, params.story_threshold)
+        # an earlier round's rows were paired with every row then, these included; those pairs are
+        # edges already (every frontier fragment is open), so this round leaves their columns out
+        done = np.flatnonzero((reached & ~frontier)[doc_frag])
+        sim_row, sim_col, _ = pairs_within(vectors, rows, params.story_threshold, skip=done)
         keep = is_open[doc_frag[sim_col]]
         all_a.append(doc_frag[rows[sim_row]])
         all_b.append(doc_frag[sim_col])

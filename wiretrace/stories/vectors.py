@@ -199,10 +199,14 @@ def similar_pairs(left: sp.csr_matrix, right: sp.csr_matrix, threshold: float,
 
 
 def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
-                 threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 threads: int | None = None, *, skip: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``similar_pairs(vectors[rows], vectors, threshold)`` (columns index ``vectors``), computing each
     pair of two ``rows`` once, so the block of ``rows`` against themselves is a triangle, mirrored. On a
     large night ``rows`` are most of ``vectors``, and this halves the quadratic work.
+
+    ``skip``: columns left out (not in ``rows``), for a caller that already has their pairs with every
+    row, e.g. from an earlier call that had them as rows.
 
     The kernel adds a row's products in the order its terms are stored; with every row's terms sorted
     (done here: SciPy's products leave them unsorted) x.y and y.x are the same float32 sum. A value
@@ -210,7 +214,7 @@ def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
     rows = np.asarray(rows, dtype=np.int64)
     vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=True)  # sorted here, not the caller's matrix
     vectors.sort_indices()
-    others = np.setdiff1d(np.arange(vectors.shape[0]), rows)
+    others = np.setdiff1d(np.arange(vectors.shape[0]), rows if skip is None else np.union1d(rows, skip))
     own = vectors[rows]
     tri_r, tri_c, tri_v = _product_pairs(own, own, threshold, threads, upper=True)
     off = tri_r != tri_c

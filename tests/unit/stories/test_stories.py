@@ -338,6 +338,29 @@ def test_incremental_agrees_with_batch_on_dev(dev_over_five_nights):
         assert (moved["merged_into"].fill_null("") == moved["now_into_story_id"].fill_null("")).all()
 
 
+def test_frontier_rounds_skipping_pairs_already_found_change_no_row(monkeypatch):
+    """The story pass's later frontier rounds leave out the rows earlier rounds paired with everything:
+    nights computed with those columns included give the same rows."""
+    from wiretrace.stories import pipeline
+
+    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
+    inner, skipped = pipeline.pairs_within, []
+
+    def recording(vectors, rows, threshold, threads=None, *, skip=None):
+        skipped.append(0 if skip is None else len(skip))
+        return inner(vectors, rows, threshold, threads, skip=skip)
+
+    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    _, with_skip = _run_nights(frame)
+    assert max(skipped) > 0  # some night reached a second round with columns to skip
+    monkeypatch.setattr(pipeline, "pairs_within", lambda vectors, rows, threshold, threads=None, *, skip=None:
+                        inner(vectors, rows, threshold, threads))
+    _, without = _run_nights(frame)
+    for a, b in zip(with_skip, without):
+        for name in ("members", "stories", "merges", "unmerges"):
+            assert getattr(a, name).equals(getattr(b, name)), name
+
+
 def test_story_pass_joins_fragments_and_names_the_group_by_its_earliest_fragment():
     arts = seed_articles()
     strict = replace(StoryParams(), fragment_threshold=0.95)  # the rewrite (004) becomes its own fragment

@@ -57,6 +57,19 @@ def test_pairs_within_equal_similar_pairs_of_those_rows(block_entries, monkeypat
             assert len(rows) < 2 or len(want[0]) > len(rows)  # pairs beyond the diagonal
 
 
+def test_pairs_within_skip_leaves_out_exactly_the_skipped_columns():
+    matrix = _unit_rows(150, 30, 0.2, seed=6)
+    rng = np.random.default_rng(7)
+    rows = np.sort(rng.choice(150, 50, replace=False))
+    rest = np.setdiff1d(np.arange(150), rows)
+    skip = np.sort(rng.choice(rest, 60, replace=False))
+    full = pairs_within(matrix, rows, 0.15)
+    kept = ~np.isin(full[1], skip)
+    assert 0 < kept.sum() < len(kept)  # the skipped columns held pairs, and others remain
+    got = pairs_within(matrix, rows, 0.15, skip=skip)
+    assert [x.tolist() for x in got] == [x[kept].tolist() for x in full]
+
+
 def test_similar_pairs_keep_an_entry_exactly_at_the_threshold():
     right = sp.csr_matrix(np.array([[0.6, 0.8], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32))
     left = sp.csr_matrix(np.array([[1.0, 0.0]], dtype=np.float32))
