@@ -175,7 +175,8 @@ def step_generate(args: dict) -> dict:
 
     t = time.perf_counter()
     corpus = generate_parallel(args["n"], args["nights"], start=date.fromisoformat(args["start"]),
-                               shape=CorpusShape(html_share=args["html_share"]), workers=2)
+                               shape=CorpusShape(html_share=args["html_share"],
+                                                 event_sources=args.get("event_sources", 1)), workers=2)
     corpus.write_parquet(args["corpus"])
     return {"seconds": time.perf_counter() - t, "articles": corpus.height,
             "per_night": {str(k): v for k, v in corpus.group_by("night").len().sort("night").rows()},
@@ -489,10 +490,11 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
     target = night_dates[-1]
     corpus = d / "corpus.parquet"
     report: dict = {"size": label, "articles_per_night": n, "history_nights": opts.history_nights,
-                    "html_share": opts.html_share, "night": target}
+                    "html_share": opts.html_share, "event_sources": opts.event_sources, "night": target}
     print(f"[{label}] generating {nights} night(s) of ~{n} articles", flush=True)
     report["corpus"] = run_child("generate", {"n": n, "nights": nights, "start": start.isoformat(),
-                                              "html_share": opts.html_share, "corpus": str(corpus)}, d)
+                                              "html_share": opts.html_share, "event_sources": opts.event_sources,
+                                              "corpus": str(corpus)}, d)
     base = {"corpus": str(corpus), "night": target}
     articles, members = d / "articles.parquet", d / "members.parquet"
 
@@ -611,7 +613,9 @@ def _fmt(v, nd=1):
 def markdown(report: dict) -> str:
     r = report
     lines = [f"### {r['size']} articles per night ({r['history_nights']} history nights, "
-             f"HTML share {r['html_share']:.0%})", "",
+             f"HTML share {r['html_share']:.0%}"
+             + (f", events cut from {r['event_sources']} real articles each" if r.get("event_sources", 1) > 1 else "")
+             + ")", "",
              f"Corpus: {r['corpus']['articles']:,} articles over {len(r['corpus']['per_night'])} night(s) "
              f"({r['corpus']['html']:,} HTML), mean {r['corpus']['mean_chars']:,.0f} chars; kinds "
              + ", ".join(f"{k} {v:,}" for k, v in sorted(r["corpus"]["copy_kinds"].items()))
@@ -710,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k", help="comma-separated articles per night: 10k,100k,1m")
     parser.add_argument("--history-nights", type=int, default=1, help="nights of history before the measured one")
     parser.add_argument("--html-share", type=float, default=0.25)
+    parser.add_argument("--event-sources", type=int, default=1,
+                        help="real articles each event's text is cut from (benchmarks.corpus.CorpusShape)")
     parser.add_argument("--html-sample", type=int, default=2000, help="pages for the HTML vs trafilatura comparison")
     parser.add_argument("--datasketch-cap", type=int, default=50_000, help="articles for the datasketch reference")
     parser.add_argument("--sklearn-cap", type=int, default=4000, help="articles for the average-link reference")

@@ -6,7 +6,10 @@ in /work/shared/corpora. Those ~950 texts are far too few for a million distinct
 replaces ~35% of its words with words drawn from the real corpus's own word frequencies (capitalised
 words from its capitalised words, numbers with new numbers). Distinct events therefore share almost no
 4-word shingles (as unrelated news does), while the vocabulary, word frequencies, sentence shapes and
-lengths stay those of real news.
+lengths stay those of real news. Their words overlap more: over ten 10k nights ~20 events start from
+each real text and read as rewrites of one another, and the story pass joins them (B-cubed precision
+0.68 against the events after ten nights). ``CorpusShape(event_sources=k)`` cuts each event from runs of
+k articles instead: with 4, near-rewrite pairs of events are 3-4x rarer and that precision is 0.87.
 
 Each event is then published by several outlets, the way syndication looks in a crawl:
 * copies of the wire text with light edits (2-5% of words), dropped paragraphs, or truncated to the
@@ -73,6 +76,11 @@ class CorpusShape:
     copy_edit: tuple[float, float] = (0.02, 0.05)
     rewrite_substitution: float = 0.30
     next_night_share: float = 0.15    # articles of an event that arrive one night later (0.05: two)
+    # real articles an event's wire text is cut from. 1: one article's paragraphs plus two of another, so
+    # over ten 10k nights ~20 events start from each of the ~950 real texts and read as rewrites of one
+    # another. k > 1: a run of ~1/k of the paragraphs of each of k articles (about one article's length),
+    # so two events share a real article's run far more rarely
+    event_sources: int = 1
 
 
 class Vocabulary:
@@ -135,6 +143,17 @@ class Vocabulary:
 
     def text(self, ids: np.ndarray) -> str:
         return " ".join(self.words[ids]).replace(" \n\n ", "\n\n").strip()
+
+
+def _mosaic(sources: list[int], vocab: Vocabulary, rng: np.random.Generator) -> list[np.ndarray]:
+    """A run of about 1/len(sources) of the paragraphs of each source article, in order."""
+    paras: list[np.ndarray] = []
+    for s in sources:
+        doc = vocab.docs[s]
+        take = max(1, round(len(doc) / len(sources)))
+        first = int(rng.integers(len(doc) - take + 1))
+        paras += doc[first:first + take]
+    return paras
 
 
 def _paragraph_index(ids: np.ndarray) -> np.ndarray:
@@ -218,9 +237,12 @@ def generate(n_per_night: int, nights: int = 1, *, start: date = date(2025, 6, 1
     n_docs = len(vocab.docs)
     for ev, (size, night_index) in enumerate(zip(sizes.tolist(), event_night.tolist())):
         source = int(rng.integers(n_docs))
-        base = vocab.docs[source]
-        extra = vocab.docs[int(rng.integers(n_docs))]
-        paras = list(base) + [extra[int(k)] for k in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
+        if shape.event_sources > 1:
+            paras = _mosaic([source, *rng.integers(n_docs, size=shape.event_sources - 1).tolist()], vocab, rng)
+        else:
+            base = vocab.docs[source]
+            extra = vocab.docs[int(rng.integers(n_docs))]
+            paras = list(base) + [extra[int(k)] for k in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
         wire = vocab.substitute(_join_paragraphs(paras), shape.event_substitution, rng)
         wire_para = _paragraph_index(wire)
         n_paras = int(wire_para[-1]) + 1
