@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export WIRETRACE_INBOX ?= data/sample
 export WIRETRACE_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory export clean-state docs
+.PHONY: run test test-fast ui bench bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory bench-story-history export clean-state docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ test-fast: $(STAMP) home
 ui: $(STAMP) home
 	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-bench: bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory
+bench: bench-clean bench-stories bench-claims bench-pipeline bench-pairs bench-copy-memory bench-story-history
 
 bench-clean: $(STAMP)
 	$(PY) -m benchmarks.bench_clean
@@ -58,6 +58,10 @@ bench-pairs: $(STAMP)
 ## make bench-copy-memory: peak PSS by phase of the copy stage + term vectors on a 300k-article night (SIZE=1m)
 bench-copy-memory: $(STAMP)
 	$(PY) -m benchmarks.bench_copy_memory --size $(or $(SIZE),300k)
+
+## make bench-story-history: the story stage on ten nights of history vs empty, replayed in memory (EVENT_SOURCES=4: the less repetitive corpus)
+bench-story-history: $(STAMP)
+	$(PY) -m benchmarks.bench_story_history --event-sources $(or $(EVENT_SOURCES),1)
 
 ## make bench-pipeline: every stage + the nightly job on a synthetic 10k-article night (SIZES=10k,100k for more)
 bench-pipeline: $(STAMP)
