@@ -27,7 +27,7 @@ from benchmarks import save_results
 from benchmarks.corpus import CORPORA, CorpusShape, generate
 from wiretrace.clean import clean_documents
 from wiretrace.stories.pipeline import StoryParams
-from wiretrace.stories.vectors import raw_matrix, similar_pairs, term_weights, tfidf
+from wiretrace.stories.vectors import list_series, raw_matrix, similar_pairs, term_weights, tfidf
 
 PARAMS = StoryParams()
 THRESHOLDS = (PARAMS.story_threshold, PARAMS.fragment_threshold)
@@ -35,7 +35,7 @@ THRESHOLDS = (PARAMS.story_threshold, PARAMS.fragment_threshold)
 
 def story_vectors(titles: list[str | None], bodies: list[str]):
     terms = [term_weights(t, b) for t, b in zip(titles, bodies)]
-    return tfidf(raw_matrix([t[0] for t in terms], [t[1] for t in terms]), name_share=PARAMS.name_share)
+    return tfidf(raw_matrix(list_series([t[0] for t in terms], pl.UInt32), list_series([t[1] for t in terms], pl.Float32)), name_share=PARAMS.name_share)
 
 
 def cross_event_pairs(name: str, titles, bodies, event: np.ndarray) -> dict:

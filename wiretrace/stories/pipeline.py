@@ -30,7 +30,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 import scipy.sparse as sp
 
 from wiretrace.stories.cluster import DENSE_MAX_ITEMS, Item, agglomerate, components, label_groups
@@ -40,6 +39,7 @@ from wiretrace.stories.minhash import MinHasher, fingerprint_texts, overlap
 from wiretrace.stories.text import ShingleSets
 from wiretrace.stories.vectors import (
     TermWeights,
+    list_series,
     night_term_weights,
     pairs_within,
     raw_matrix,
@@ -372,8 +372,8 @@ def _cluster_new_groups(
     if founders.height == 0:
         return {}
     n_pool = pool_terms.height
-    ids = [np.asarray(x, dtype=np.uint32) for x in pool_terms["term_ids"].to_list()] + [t[0] for t in new_terms]
-    vals = [np.asarray(x, dtype=np.float32) for x in pool_terms["term_weights"].to_list()] + [t[1] for t in new_terms]
+    ids = pl.concat([pool_terms["term_ids"], list_series([t[0] for t in new_terms], pl.UInt32)])
+    vals = pl.concat([pool_terms["term_weights"], list_series([t[1] for t in new_terms], pl.Float32)])
     vectors = tfidf(raw_matrix(ids, vals), name_share=params.name_share)
     # Edges: pairs (new, any) with cosine >= threshold; existing docs are collapsed into their story.
     sim_row, sim_col, _ = pairs_within(vectors, np.arange(n_pool, vectors.shape[0]), threshold)
@@ -541,8 +541,8 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         "copy_group_id", "article_id", "published_date",
         story_id=pl.col("copy_group_id").replace_strict(group_story, default=None, return_dtype=pl.String),
     ).with_columns(
-        term_ids=_list_series([t[0] for t in new_terms], pl.UInt32),
-        term_weights=_list_series([t[1] for t in new_terms], pl.Float32),
+        term_ids=list_series([t[0] for t in new_terms], pl.UInt32),
+        term_weights=list_series([t[1] for t in new_terms], pl.Float32),
     ).select(list(DOC_TERMS_SCHEMA)).cast(DOC_TERMS_SCHEMA)
 
     titles = dict(arts.select("article_id", "title").iter_rows())
@@ -552,15 +552,6 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
         stories.similarity, default=1.0, return_dtype=pl.Float64))
     return NightResult(members=members, copy_groups=copy_groups, stories=stories.stories, diffs=diffs,
                        fingerprints=fingerprints, doc_terms=doc_terms, merges=stories.merges, unmerges=stories.unmerges)
-
-
-def _list_series(arrays: list[np.ndarray], inner: pl.DataType) -> pl.Series:
-    """One list row per numpy array, through Arrow offsets (nested Python lists cost several times the
-    memory and time)."""
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, arrays), np.int64, len(arrays)), out=offsets[1:])
-    flat = np.concatenate(arrays) if arrays else np.empty(0)
-    return pl.Series(pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat))).cast(pl.List(inner))
 
 
 @dataclass
@@ -617,9 +608,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     fidx = {s: i for i, s in enumerate(frag_ids)}
     n_f = len(frag_ids)
     t = terms.filter(pl.col("story_id").is_in(frag_ids)).sort("story_id", "copy_group_id")
-    vectors = tfidf(raw_matrix([np.asarray(x, dtype=np.uint32) for x in t["term_ids"].to_list()],
-                               [np.asarray(x, dtype=np.float32) for x in t["term_weights"].to_list()]),
-                    name_share=params.name_share)
+    vectors = tfidf(raw_matrix(t["term_ids"], t["term_weights"]), name_share=params.name_share)
     doc_frag = t["story_id"].replace_strict(fidx, return_dtype=pl.Int64).to_numpy()
     starts = np.searchsorted(doc_frag, np.arange(n_f))
     ends = np.searchsorted(doc_frag, np.arange(n_f), side="right")

@@ -13,6 +13,7 @@ from itertools import repeat
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import scipy.sparse as sp
 import xxhash
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -137,20 +138,44 @@ def _sublinear(v: np.ndarray) -> np.ndarray:
     return np.where(v > 1.0, 1.0 + np.log(np.maximum(v, 1.0)), v).astype(np.float32)
 
 
-def raw_matrix(ids: list[np.ndarray], vals: list[np.ndarray]) -> sp.csr_matrix:
-    """Documents x features over the features present in this pool only (compact columns).
+def raw_matrix(ids: pl.Series, vals: pl.Series) -> sp.csr_matrix:
+    """Documents x features over the features present in this pool only (compact columns, in feature
+    order). ``ids``/``vals``: one list of term ids / weights per document (doc_terms' columns), read
+    through their Arrow buffers rather than row by row.
 
     The returned matrix carries ``name_columns`` (bool per column: a name/number feature).
     """
-    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-    indptr = np.concatenate(([0], np.cumsum(lengths)))
-    flat = np.concatenate(ids).astype(np.int64) if indptr[-1] else np.empty(0, np.int64)
-    data = np.concatenate(vals).astype(np.float32) if indptr[-1] else np.empty(0, np.float32)
-    features, columns = np.unique(flat, return_inverse=True)
-    matrix = sp.csr_matrix((data, columns.astype(np.int32), indptr), shape=(len(ids), max(len(features), 1)))
+    offsets, flat = _list_buffers(ids, pl.UInt32)
+    _, data = _list_buffers(vals, pl.Float32)
+    # compact columns by a presence mask over the id range: a feature's column is its rank among the
+    # features present (what np.unique's inverse gives), without sorting the pool's ~10M entries
+    present = np.zeros(int(flat.max()) + 1 if len(flat) else 1, dtype=bool)
+    present[flat] = True
+    features = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.int32) - 1
+    matrix = sp.csr_matrix((data, rank[flat], offsets), shape=(len(offsets) - 1, max(len(features), 1)))
     matrix.name_columns = np.zeros(matrix.shape[1], dtype=bool)
     matrix.name_columns[: len(features)] = features >= BLOCK
     return matrix
+
+
+def list_series(arrays: list[np.ndarray], inner: pl.DataType) -> pl.Series:
+    """One list row per numpy array, through Arrow offsets (nested Python lists cost several times the
+    memory and time)."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, arrays), np.int64, len(arrays)), out=offsets[1:])
+    flat = np.concatenate(arrays) if arrays else np.empty(0)
+    return pl.Series(pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat))).cast(pl.List(inner))
+
+
+def _list_buffers(lists: pl.Series, inner: pl.DataType) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, flat values) of a list Series: row k's values are flat[offsets[k]:offsets[k + 1]]."""
+    arrow = lists.cast(pl.List(inner)).rechunk().to_arrow()
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    offsets = np.asarray(arrow.offsets, dtype=np.int64)
+    flat = arrow.values.to_numpy(zero_copy_only=False)[offsets[0]:offsets[-1]]
+    return offsets - offsets[0], flat
 
 
 def tfidf(raw: sp.csr_matrix, max_df_share: float = 0.5, name_share: float = 0.0) -> sp.csr_matrix:

@@ -164,3 +164,24 @@ def test_pairs_within_leave_the_callers_matrix_as_it_was():
     before = (matrix.indices.copy(), matrix.data.copy())
     pairs_within(matrix, np.arange(20), 0.2)
     assert np.array_equal(matrix.indices, before[0]) and np.array_equal(matrix.data, before[1])
+
+
+def test_raw_matrix_has_a_compact_column_per_present_feature_in_feature_order():
+    rng = np.random.default_rng(8)
+    ids = [np.sort(rng.choice(vectors.HASH_DIM, size=k, replace=False)).astype(np.uint32)
+           for k in (5, 0, 12, 3, 0, 9)]
+    ids[2][:2] = ids[0][:2]  # shared features
+    ids[3][-1] = vectors.BLOCK + 7  # a name feature
+    vals = [rng.random(len(x)).astype(np.float32) for x in ids]
+    frame = pl.DataFrame({"ids": vectors.list_series(ids, pl.UInt32), "vals": vectors.list_series(vals, pl.Float32)})
+    for part in (frame, frame.slice(1, 4)):  # a slice: the Arrow buffers start at an offset
+        rows = range(len(ids))[1:5] if part.height == 4 else range(len(ids))
+        m = vectors.raw_matrix(part["ids"], part["vals"])
+        features = np.unique(np.concatenate([ids[r] for r in rows]))
+        assert m.shape == (len(rows), len(features))
+        dense = m.toarray()
+        for k, r in enumerate(rows):
+            expected = np.zeros(len(features), np.float32)
+            expected[np.searchsorted(features, ids[r])] = vals[r]
+            assert np.array_equal(dense[k], expected)
+        assert np.array_equal(m.name_columns, features >= vectors.BLOCK)
