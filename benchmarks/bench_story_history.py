@@ -4,7 +4,8 @@ The incremental bar's story step, alone and without the warehouse: nights of the
 cleaned as ``bench_pipeline`` builds them) are replayed through ``assign_night`` / ``apply_night`` /
 ``prune_state``, the state the warehouse would hold; the last night then runs on that state and on an
 empty one, each side a fresh process, in alternating rounds. Reported per side: seconds by phase, every
-similarity product of the pass (rows, pool, skipped columns, pairs, seconds), and the articles of the
+similarity product of the night (``pairs_within``: the fragment step's, then the story pass's frontier
+rounds; rows, pool, skipped columns, pairs, seconds), and the articles of the
 live stories the night wrote rows for (what the claims stage aligns). After the history nights the live
 stories are scored against the corpus's events and against the real articles the events were cut from
 (``source_text``): how much of the stories' joining is the corpus reusing its texts.
@@ -160,7 +161,7 @@ def markdown(sections: dict) -> str:
                   f"({h['largest_story']['sources']} source texts). Story stage per history night (s): "
                   + ", ".join(map(str, h["story_seconds_per_night"])) + ".", "",
                   f"Measured night: history / empty (fastest rounds) = **{r['ratio']:.2f}**.", "",
-                  "| round | side | seconds | story pass | articles in written stories | products (rows x pool, skipped: s) |",
+                  "| round | side | seconds | story pass | articles in written stories | products: fragments, then the pass's rounds (rows x pool, skipped: s) |",
                   "|---|---|---|---|---|---|"]
         for k, x in enumerate(r["rounds"]):
             products = "; ".join(f"{p['rows']:,} x {p['pool']:,}, {p['skipped']:,}: {p['seconds']}" for p in x["products"])
