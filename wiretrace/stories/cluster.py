@@ -15,6 +15,7 @@ a loosely written event needs to hold together. Only rows of a merged cluster ch
 
 import heapq
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -203,11 +204,19 @@ def _agglomerate_graph(items: list[Item], sums: sp.csr_matrix, pairs: tuple[np.n
                 return None
         return avg
 
-    heap = []
-    for i, j in zip(a.tolist(), b.tolist()):
-        avg = candidate(i, j)
-        if avg is not None:
-            heap.append((-avg, i, j, 0, 0))
+    # the first candidates, every edge at once: candidate()'s tests in the same float64 arithmetic
+    avg = dots / (size[a] * size[b])
+    ok = avg >= threshold
+    if not allow_fixed_merges:
+        ok &= ~(fixed[a] & fixed[b])
+    ok &= np.maximum(last[a], last[b]) - np.minimum(first[a], first[b]) <= max_span_days
+    if relative:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = np.where(size > 1, (diag - size) / (size * (size - 1)), np.nan)
+        wa, wb = own[a], own[b]
+        mean = np.where(np.isnan(wa), wb, np.where(np.isnan(wb), wa, (wa + wb) / 2))
+        ok &= ~(~np.isnan(mean) & (avg < relative * mean))
+    heap = list(zip((-avg[ok]).tolist(), a[ok].tolist(), b[ok].tolist(), repeat(0), repeat(0)))
     heapq.heapify(heap)
     while heap:
         _, i, j, vi, vj = heapq.heappop(heap)
