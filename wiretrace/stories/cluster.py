@@ -188,34 +188,25 @@ def _agglomerate_graph(items: list[Item], sums: sp.csr_matrix, pairs: tuple[np.n
     version = np.zeros(k, dtype=np.int64)
     members: list[list[int]] = [[i] for i in range(k)]
 
-    def within(c: int) -> float:
-        return (diag[c] - size[c]) / (size[c] * (size[c] - 1)) if size[c] > 1 else np.nan
-
-    def candidate(i: int, j: int) -> float | None:
-        """The pair's average link if it may merge now (threshold, span, fixed, relative closeness)."""
-        avg = gram[i][j] / (size[i] * size[j])
-        if avg < threshold or (not allow_fixed_merges and fixed[i] and fixed[j]):
-            return None
-        if max(last[i], last[j]) - min(first[i], first[j]) > max_span_days:
-            return None
+    def candidates(i: np.ndarray, j: np.ndarray, links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Average links of cluster pairs (i, j) with summed dot products ``links``, and whether each
+        pair may merge now (threshold, fixed, span, relative closeness): for every edge at the start,
+        then for a merged cluster's neighbours."""
+        avg = links / (size[i] * size[j])
+        ok = avg >= threshold
+        if not allow_fixed_merges:
+            ok &= ~(fixed[i] & fixed[j])
+        ok &= np.maximum(last[i], last[j]) - np.minimum(first[i], first[j]) <= max_span_days
         if relative:
-            w = [x for x in (within(i), within(j)) if not np.isnan(x)]
-            if w and avg < relative * (sum(w) / len(w)):
-                return None
-        return avg
+            # mean similarity of each side's distinct pairs, NaN for one document (no constraint)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wi = np.where(size[i] > 1, (diag[i] - size[i]) / (size[i] * (size[i] - 1)), np.nan)
+                wj = np.where(size[j] > 1, (diag[j] - size[j]) / (size[j] * (size[j] - 1)), np.nan)
+            mean = np.where(np.isnan(wi), wj, np.where(np.isnan(wj), wi, (wi + wj) / 2))
+            ok &= ~(~np.isnan(mean) & (avg < relative * mean))
+        return avg, ok
 
-    # the first candidates, every edge at once: candidate()'s tests in the same float64 arithmetic
-    avg = dots / (size[a] * size[b])
-    ok = avg >= threshold
-    if not allow_fixed_merges:
-        ok &= ~(fixed[a] & fixed[b])
-    ok &= np.maximum(last[a], last[b]) - np.minimum(first[a], first[b]) <= max_span_days
-    if relative:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            own = np.where(size > 1, (diag - size) / (size * (size - 1)), np.nan)
-        wa, wb = own[a], own[b]
-        mean = np.where(np.isnan(wa), wb, np.where(np.isnan(wb), wa, (wa + wb) / 2))
-        ok &= ~(~np.isnan(mean) & (avg < relative * mean))
+    avg, ok = candidates(a, b, dots)
     heap = list(zip((-avg[ok]).tolist(), a[ok].tolist(), b[ok].tolist(), repeat(0), repeat(0)))
     heapq.heapify(heap)
     while heap:
@@ -238,11 +229,11 @@ def _agglomerate_graph(items: list[Item], sums: sp.csr_matrix, pairs: tuple[np.n
         members[i].extend(members[j])
         members[j] = []
         version[i] += 1
-        for n in gram[i]:
-            avg = candidate(i, n)
-            if avg is not None:
-                lo, hi = min(i, n), max(i, n)
-                heapq.heappush(heap, (-avg, lo, hi, version[lo], version[hi]))
+        near = np.fromiter(gram[i], np.int64, len(gram[i]))
+        avg, ok = candidates(np.full(len(near), i), near, np.fromiter(gram[i].values(), np.float64, len(near)))
+        for n, link in zip(near[ok].tolist(), avg[ok].tolist()):
+            lo, hi = min(i, n), max(i, n)
+            heapq.heappush(heap, (-link, lo, hi, version[lo], version[hi]))
     label = np.empty(k, dtype=np.int64)
     for c in np.flatnonzero(alive):
         label[members[c]] = c
