@@ -21,6 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from wiretrace.stories.vectors import pair_dots
+
 
 @dataclass
 class Item:
@@ -32,7 +34,6 @@ class Item:
     last_day: int
 
 
-DOT_BLOCK_ENTRIES = 8_000_000  # entries gathered per block of the graph mode's pair dot products
 DENSE_MAX_ITEMS = 3000  # above this many items a component is agglomerated on its candidate graph:
                         # the dense k x k matrices of a 100k night's largest component (~50k items)
                         # need ~80 GB; at 4,700 items the dense pass took 6.7 s
@@ -168,13 +169,7 @@ def _agglomerate_graph(items: list[Item], sums: sp.csr_matrix, pairs: tuple[np.n
     a, b = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
     key = np.unique(a * k + b)
     a, b = key // k, key % k
-    dots = np.empty(len(a), dtype=np.float64)
-    # row-wise dot products, a block of pairs at a time; a block gathers both sides' rows and their
-    # product (four arrays of its entries), so its size follows the entries per row, not a pair count
-    # (200k pairs of 100k-night story sums held 2.7 GB at once)
-    step = max(1, DOT_BLOCK_ENTRIES // max(1, sums.nnz // max(1, k)))
-    for s in range(0, len(a), step):
-        dots[s:s + step] = np.asarray(sums[a[s:s + step]].multiply(sums[b[s:s + step]]).sum(axis=1)).ravel()
+    dots = pair_dots(sums, a, b).astype(np.float64)
     gram: list[dict[int, float]] = [{} for _ in range(k)]
     for i, j, g in zip(a.tolist(), b.tolist(), dots.tolist()):
         gram[i][j] = g

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from wiretrace.stories import vectors
-from wiretrace.stories.vectors import pairs_within, similar_pairs
+from wiretrace.stories.vectors import pair_dots, pairs_within, similar_pairs
 
 
 def _unit_rows(n: int, dim: int, density: float, seed: int) -> sp.csr_matrix:
@@ -68,6 +68,20 @@ def test_pairs_within_skip_leaves_out_exactly_the_skipped_columns():
     assert 0 < kept.sum() < len(kept)  # the skipped columns held pairs, and others remain
     got = pairs_within(matrix, rows, 0.15, skip=skip)
     assert [x.tolist() for x in got] == [x[kept].tolist() for x in full]
+
+
+def test_pair_dots_are_the_product_kernels_values_bit_for_bit():
+    # rows of ~200 terms: long enough that another summation order rounds differently
+    base = _unit_rows(200, 2000, 0.1, seed=8)
+    matrix = sp.csr_matrix(sp.vstack([base, base[:100] + _unit_rows(100, 2000, 0.1, seed=9)]), dtype=np.float32)
+    rows, cols, vals = pairs_within(matrix, np.arange(300), 0.05)
+    assert len(rows) > 1000
+    order = np.random.default_rng(10).permutation(len(rows))  # any order, either side first
+    assert pair_dots(matrix, cols[order], rows[order]).tolist() == vals[order].tolist()
+    dense = matrix.toarray().astype(np.float64)
+    a, b = np.array([0, 5, 5, 299]), np.array([1, 5, 250, 0])  # a pair below any threshold, a row with itself
+    assert np.allclose(pair_dots(matrix, a, b), (dense[a] * dense[b]).sum(axis=1), atol=1e-6)
+    assert pair_dots(matrix, np.empty(0, np.int64), np.empty(0, np.int64)).shape == (0,)
 
 
 def test_similar_pairs_keep_an_entry_exactly_at_the_threshold():
