@@ -31,12 +31,15 @@ class StoriesConfig(dg.Config):
     copy_window_days: int = 7
     story_threshold: float = StoryParams().story_threshold
     fragment_threshold: float = StoryParams().fragment_threshold
+    # pairs kept between nights at this cosine (None: every night multiplies the story pass's whole reach)
+    kept_pair_threshold: float | None = StoryParams().kept_pair_threshold
     workers: int = 2  # processes for term vectors and copy diffs of a large night (1: this process only)
 
 
 def _params(config: StoriesConfig) -> StoryParams:
     return StoryParams(story_window_days=config.story_window_days, copy_window_days=config.copy_window_days,
-                       story_threshold=config.story_threshold, fragment_threshold=config.fragment_threshold)
+                       story_threshold=config.story_threshold, fragment_threshold=config.fragment_threshold,
+                       kept_pair_threshold=config.kept_pair_threshold)
 
 
 def load_state(con, night: dt.date, params: StoryParams) -> StoryState:
@@ -96,6 +99,7 @@ def stories_stories(context: dg.AssetExecutionContext, config: StoriesConfig,
                      "stories extended": result.members["story_id"].n_unique() - len(new_fragments),
                      "story snapshots": len(result.stories),
                      "fragments merged": len(result.merges), "merges undone": len(result.unmerges),
+                     "group pairs kept": len(result.group_pairs),
                      "copy groups": result.members["copy_group_id"].n_unique() if len(result.members) else 0},
         )
 

@@ -179,6 +179,7 @@ CREATE TABLE IF NOT EXISTS stories.doc_terms (
     published_date DATE NOT NULL,
     term_ids UINTEGER[] NOT NULL,
     term_weights FLOAT[] NOT NULL,
+    pairs_threshold FLOAT,
     ingest_date DATE NOT NULL,
     run_id VARCHAR
 );
@@ -189,8 +190,23 @@ COMMENT ON COLUMN stories.doc_terms.story_id IS 'Story fragment at assignment.';
 COMMENT ON COLUMN stories.doc_terms.published_date IS 'Effective publication date.';
 COMMENT ON COLUMN stories.doc_terms.term_ids IS 'Hashed feature ids (xxh32; words below 2^23, names and numbers above).';
 COMMENT ON COLUMN stories.doc_terms.term_weights IS 'Sublinear, position- and title-weighted counts; IDF is applied at comparison time.';
+COMMENT ON COLUMN stories.doc_terms.pairs_threshold IS 'Cosine at or above which this group''s pairs with the story pool were kept in stories.group_pairs on its night (StoryParams.kept_pair_threshold). NULL: none kept (written before migration 0006, or with kept pairs off): the story pass pairs the group again every night.';
 COMMENT ON COLUMN stories.doc_terms.ingest_date IS 'Partition: the night that wrote this row.';
 COMMENT ON COLUMN stories.doc_terms.run_id IS 'Dagster run that wrote this row.';
+
+CREATE TABLE IF NOT EXISTS stories.group_pairs (
+    copy_group_id VARCHAR NOT NULL,
+    paired_copy_group_id VARCHAR NOT NULL,
+    similarity FLOAT NOT NULL,
+    ingest_date DATE NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE stories.group_pairs IS 'Stage state: pairs of copy groups whose founding texts'' story vectors reached the kept-pair threshold (below the story threshold) in the story pass of the night that wrote them. Later nights take them as candidates and recompute their cosines with that night''s weights, so a night multiplies only its new groups against the story window.';
+COMMENT ON COLUMN stories.group_pairs.copy_group_id IS 'The lower copy_group_id of the pair (stories.doc_terms).';
+COMMENT ON COLUMN stories.group_pairs.paired_copy_group_id IS 'The higher copy_group_id of the pair.';
+COMMENT ON COLUMN stories.group_pairs.similarity IS 'Cosine of the two story vectors with the document frequencies of that night''s story pool.';
+COMMENT ON COLUMN stories.group_pairs.ingest_date IS 'Partition: the night that wrote this row.';
+COMMENT ON COLUMN stories.group_pairs.run_id IS 'Dagster run that wrote this row.';
 
 CREATE OR REPLACE VIEW stories.stories_current AS
 SELECT * EXCLUDE (rn) FROM (

@@ -157,3 +157,18 @@ def test_claims_quotes_without_extracted_speaker_name_get_the_column(tmp_path) -
             ("Jane Doe", None)]
     finally:
         con.close()
+
+
+def test_stories_doc_terms_without_pairs_threshold_get_the_column(tmp_path) -> None:
+    con = _warehouse_before(
+        tmp_path, "0006_stories_group_pairs", "stories.doc_terms", "pairs_threshold",
+        """INSERT INTO stories.doc_terms BY NAME SELECT 'cg_a' AS copy_group_id, 'a' AS article_id,
+           'st_a' AS story_id, DATE '2025-06-01' AS published_date, [1, 2]::UINTEGER[] AS term_ids,
+           [0.5, 1.0]::FLOAT[] AS term_weights, DATE '2025-06-01' AS ingest_date""")
+    try:
+        assert warehouse.ensure_schema(con) == ["0006_stories_group_pairs"]
+        # NULL: no pairs were kept for this group, so the story pass pairs it again every night
+        assert con.execute("SELECT copy_group_id, pairs_threshold FROM stories.doc_terms").fetchall() == [("cg_a", None)]
+        assert con.execute("SELECT count(*) FROM stories.group_pairs").fetchone()[0] == 0
+    finally:
+        con.close()

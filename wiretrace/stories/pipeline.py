@@ -18,6 +18,9 @@ Two levels, so that a join made on an early night's few articles can be undone:
   writes what changed as stories.stories snapshots (``merged_into`` set, re-pointed, or back to NULL),
   stories.merges (joins) and stories.unmerges (joins that no longer hold). A merged group is named by
   its fragment whose founding article was published first (then lowest id), so ids are deterministic.
+  The pass keeps the copy-group pairs it finds (stories.group_pairs, ``kept_pair_threshold``), so a
+  later night multiplies only its new copy groups against the pool and recomputes the kept pairs'
+  cosines (``_pair_source``), instead of multiplying everything its frontier reaches again.
 One night holding everything - the batch - runs the same two steps, so nightly runs and the batch are
 one method. On ECB+ dev over 5 nights the nightly stories agree with the batch at B3 F1 0.99; the
 earlier design with final nightly joins could not pass 0.965 (benchmarks/results/stories.md).
@@ -41,6 +44,7 @@ from wiretrace.stories.vectors import (
     TermWeights,
     list_series,
     night_term_weights,
+    pair_dots,
     pairs_within,
     raw_matrix,
     tfidf,
@@ -70,6 +74,12 @@ class StoryParams:
     # where unrelated single pages join topical neighbours (ECB+ plus 180 AEB pages as singletons: B3 F1
     # 0.886 at 0.125, 0.892 at 0.175, 0.889 at 0.225), hence 0.175.
     story_threshold: float = 0.175
+    # The story pass keeps the copy-group pairs it finds at or above this cosine (stories.group_pairs) as
+    # later nights' candidates: a night then multiplies only its new copy groups against the pool and
+    # recomputes the kept pairs' cosines, instead of multiplying its whole reach again (the similarity graph
+    # of a 17-day window percolates, so the reach is the window). The margin below story_threshold covers
+    # pairs that tonight's document frequencies lift over it. None: every night multiplies its reach.
+    kept_pair_threshold: float | None = 0.15
     # Nights join copy groups into fragments at this stricter average link (never below story_threshold);
     # fragments are final, stories are recomputed over them. ECB+ dev, 5 nights: fragments at 0.3 already
     # join what the batch keeps apart, from 0.4 up they do not (benchmarks/results/stories.md).
@@ -77,6 +87,11 @@ class StoryParams:
     story_window_days: int = 3  # a copy group joins a story last seen at most this many days earlier
     max_story_span_days: int = 14  # no story spans more than this (first to last publication)
     max_published_lag_days: int = 30  # published_date older than this before ingest (or in the future) is implausible
+
+    def __post_init__(self) -> None:
+        if self.kept_pair_threshold is not None and self.kept_pair_threshold > self.story_threshold:
+            raise ValueError(f"kept_pair_threshold {self.kept_pair_threshold} is above story_threshold "
+                             f"{self.story_threshold}: later nights would miss pairs between the two")
 
 
 BODY_SCHEMA = {"article_id": pl.String, "body": pl.String, "title": pl.String}
@@ -123,6 +138,8 @@ class StoryState:
     doc_terms:    copy_group_id, article_id, story_id, published_date, term_ids, term_weights
     copy_groups:  latest stories.copy_groups row per group
     stories:      latest stories.stories row per story id (fragment), merged_into as last written
+    group_pairs:  copy_group_id, paired_copy_group_id, similarity: the pairs earlier story passes kept
+                  (``StoryParams.kept_pair_threshold``) whose two groups are both in ``doc_terms``
     """
 
     fingerprints: pl.DataFrame
@@ -130,6 +147,7 @@ class StoryState:
     doc_terms: pl.DataFrame
     copy_groups: pl.DataFrame
     stories: pl.DataFrame
+    group_pairs: pl.DataFrame
 
     @staticmethod
     def empty() -> "StoryState":
@@ -139,6 +157,7 @@ class StoryState:
             doc_terms=pl.DataFrame(schema=DOC_TERMS_SCHEMA),
             copy_groups=pl.DataFrame(schema=COPY_GROUP_SCHEMA),
             stories=pl.DataFrame(schema=STORY_SCHEMA),
+            group_pairs=pl.DataFrame(schema=GROUP_PAIR_SCHEMA),
         )
 
 
@@ -150,7 +169,9 @@ FINGERPRINT_SCHEMA = {
 DOC_TERMS_SCHEMA = {
     "copy_group_id": pl.String, "article_id": pl.String, "story_id": pl.String, "published_date": pl.Date,
     "term_ids": pl.List(pl.UInt32), "term_weights": pl.List(pl.Float32),
+    "pairs_threshold": pl.Float32,  # kept_pair_threshold its pairs were kept at (null: none kept)
 }
+GROUP_PAIR_SCHEMA = {"copy_group_id": pl.String, "paired_copy_group_id": pl.String, "similarity": pl.Float32}
 COPY_GROUP_SCHEMA = {
     "copy_group_id": pl.String, "story_id": pl.String, "representative_article_id": pl.String,
     "founding_article_id": pl.String, "member_count": pl.Int32, "outlet_count": pl.Int32,
@@ -194,10 +215,12 @@ class NightResult:
     doc_terms: pl.DataFrame
     merges: pl.DataFrame  # fragments the story pass (re)joined tonight
     unmerges: pl.DataFrame  # fragments that left the story they had been merged into
+    group_pairs: pl.DataFrame  # copy-group pairs tonight's story pass found, kept for later nights
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {f"stories.{k}": getattr(self, k) for k in (
-            "members", "copy_groups", "stories", "diffs", "fingerprints", "doc_terms", "merges", "unmerges")}
+            "members", "copy_groups", "stories", "diffs", "fingerprints", "doc_terms", "merges", "unmerges",
+            "group_pairs")}
 
 
 def stable_id(prefix: str, founding_article_id: str) -> str:
@@ -543,6 +566,7 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
     ).with_columns(
         term_ids=list_series([t[0] for t in new_terms], pl.UInt32),
         term_weights=list_series([t[1] for t in new_terms], pl.Float32),
+        pairs_threshold=pl.lit(params.kept_pair_threshold, dtype=pl.Float32),
     ).select(list(DOC_TERMS_SCHEMA)).cast(DOC_TERMS_SCHEMA)
 
     titles = dict(arts.select("article_id", "title").iter_rows())
@@ -551,7 +575,8 @@ def _night_rows(arts, founders, new_terms, new_shingles, state, old_fp, night, e
     members = members.with_columns(story_similarity=pl.col("copy_group_id").replace_strict(
         stories.similarity, default=1.0, return_dtype=pl.Float64))
     return NightResult(members=members, copy_groups=copy_groups, stories=stories.stories, diffs=diffs,
-                       fingerprints=fingerprints, doc_terms=doc_terms, merges=stories.merges, unmerges=stories.unmerges)
+                       fingerprints=fingerprints, doc_terms=doc_terms, merges=stories.merges, unmerges=stories.unmerges,
+                       group_pairs=stories.group_pairs)
 
 
 @dataclass
@@ -560,6 +585,7 @@ class StoryPass:
     merges: pl.DataFrame
     unmerges: pl.DataFrame
     similarity: dict[str, float]  # new copy group -> average cosine to the other copy groups of its story
+    group_pairs: pl.DataFrame  # pairs to keep (GROUP_PAIR_SCHEMA)
 
 
 _FP_COLUMNS = ["article_id", "copy_group_id", "story_id", "outlet", "published_date"]
@@ -602,7 +628,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         pool |= old_groups.get(old_root(s), {s})
     frag_ids = sorted(pool & known)
     empty = StoryPass(pl.DataFrame(schema=STORY_SCHEMA), pl.DataFrame(schema=MERGE_SCHEMA),
-                      pl.DataFrame(schema=UNMERGE_SCHEMA), {})
+                      pl.DataFrame(schema=UNMERGE_SCHEMA), {}, pl.DataFrame(schema=GROUP_PAIR_SCHEMA))
     if not frag_ids:
         return empty
     fidx = {s: i for i, s in enumerate(frag_ids)}
@@ -636,6 +662,7 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
     earliest_open = _day(earliest_new) - params.max_story_span_days
     is_open = np.array([old_root(s) in touched_roots or group_first[old_root(s)] >= earliest_open for s in frag_ids], dtype=bool)
 
+    round_pairs, kept = _pair_source(t, night_terms["copy_group_id"], state.group_pairs, vectors, params)
     reached = np.zeros(n_f, dtype=bool)
     reached[list(mates(fidx[s] for s in touched if s in fidx))] = True
     frontier = reached.copy()
@@ -646,10 +673,10 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         # an earlier round's rows were paired with every row then, these included; those pairs are
         # edges already (every frontier fragment is open), so this round leaves their columns out
         done = np.flatnonzero((reached & ~frontier)[doc_frag])
-        sim_row, sim_col, _ = pairs_within(vectors, rows, params.story_threshold, skip=done)
-        keep = is_open[doc_frag[sim_col]]
-        all_a.append(doc_frag[rows[sim_row]])
-        all_b.append(doc_frag[sim_col])
+        pair_row, pair_col = round_pairs(rows, done)
+        keep = is_open[doc_frag[pair_col]]
+        all_a.append(doc_frag[pair_row])
+        all_b.append(doc_frag[pair_col])
         a, b = all_a[-1][keep], all_b[-1][keep]
         edges_a.append(a)
         edges_b.append(b)
@@ -784,7 +811,76 @@ def _story_pass(state: StoryState, night_fp: pl.DataFrame, night_terms: pl.DataF
         merges=pl.DataFrame(merges, schema=MERGE_SCHEMA, orient="row"),
         unmerges=pl.DataFrame(unmerges, schema=UNMERGE_SCHEMA, orient="row"),
         similarity=similarity,
+        group_pairs=kept,
     )
+
+
+PairSource = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _pair_source(terms: pl.DataFrame, night_groups: pl.Series, kept_pairs: pl.DataFrame, vectors: sp.csr_matrix,
+                 params: StoryParams) -> tuple[PairSource, pl.DataFrame]:
+    """How the story pass's rounds find their pairs, and the pairs tonight keeps for later nights.
+
+    ``terms``: the pass's vectors' rows (copy_group_id, pairs_threshold). A round asks for the pairs at
+    >= story_threshold of its ``rows`` (matrix rows) with every row but ``done``; it gets (row, column)
+    matrix indices.
+
+    Without kept pairs (``kept_pair_threshold`` None) each round multiplies its rows against the pool.
+    With them the pool's pairs are known before the rounds: the rows that need pairing (tonight's copy
+    groups, and groups whose pairs were not kept at this margin) are multiplied against the whole pool
+    at ``kept_pair_threshold``, once; the pairs kept by earlier nights between the other rows get their
+    cosines under tonight's weights (``pair_dots``: the kernel's float32 values), and a round selects
+    among those at >= story_threshold. The two give the same edges unless a pair that earlier nights
+    found below the margin reaches story_threshold tonight, or met its partner outside a night's pool.
+    """
+    if params.kept_pair_threshold is None:
+        def multiplied(rows: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            r, c, _ = pairs_within(vectors, rows, params.story_threshold, skip=done)
+            return rows[r], c
+
+        return multiplied, pl.DataFrame(schema=GROUP_PAIR_SCHEMA)
+
+    n = terms.height
+    groups = terms["copy_group_id"]
+    kept_at = terms["pairs_threshold"].fill_null(np.inf).to_numpy()
+    fresh = groups.is_in(night_groups.implode()).to_numpy() | (kept_at > params.kept_pair_threshold)
+    fresh_rows = np.flatnonzero(fresh)
+    r, c, v = pairs_within(vectors, fresh_rows, params.kept_pair_threshold)
+    r = fresh_rows[r]
+    other = r != c
+    r, c, v = r[other], c[other], v[other]
+    found = pl.DataFrame({"a": groups.gather(r), "b": groups.gather(c), "similarity": v})
+    kept = found.select(
+        copy_group_id=pl.when(pl.col("a") < pl.col("b")).then("a").otherwise("b"),
+        paired_copy_group_id=pl.when(pl.col("a") < pl.col("b")).then("b").otherwise("a"),
+        similarity="similarity",
+    ).unique(["copy_group_id", "paired_copy_group_id"]).sort("copy_group_id", "paired_copy_group_id")
+
+    # earlier nights' pairs between rows not paired again tonight, once each, with tonight's cosines
+    row_of = pl.DataFrame({"copy_group_id": groups, "row": np.arange(n, dtype=np.int64)})
+    stored = (kept_pairs.select("copy_group_id", "paired_copy_group_id")
+              .join(row_of, on="copy_group_id")
+              .join(row_of.rename({"copy_group_id": "paired_copy_group_id", "row": "paired_row"}), on="paired_copy_group_id"))
+    sa, sb = stored["row"].to_numpy(), stored["paired_row"].to_numpy()
+    earlier = ~(fresh[sa] | fresh[sb]) & (sa != sb)
+    key = np.unique(np.minimum(sa, sb)[earlier] * n + np.maximum(sa, sb)[earlier])
+    sa, sb = key // n, key % n
+    edge = pair_dots(vectors, sa, sb) >= np.float32(params.story_threshold)
+    sa, sb = sa[edge], sb[edge]
+    edge = v >= np.float32(params.story_threshold)
+    mirror = edge & ~fresh[c]  # a pair of two fresh rows came in both directions already
+    edge_row = np.concatenate([r[edge], c[mirror], sa, sb])
+    edge_col = np.concatenate([c[edge], r[mirror], sb, sa])
+
+    def selected(rows: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        in_rows, in_done = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        in_rows[rows] = True
+        in_done[done] = True
+        pick = in_rows[edge_row] & ~in_done[edge_col]
+        return edge_row[pick], edge_col[pick]
+
+    return selected, kept
 
 
 def resolve_members(members: pl.DataFrame, stories: pl.DataFrame) -> pl.DataFrame:
@@ -803,6 +899,7 @@ def apply_night(state: StoryState, result: NightResult, articles: pl.DataFrame) 
         doc_terms=pl.concat([state.doc_terms, result.doc_terms.select(state.doc_terms.columns)]),
         copy_groups=latest(state.copy_groups, result.copy_groups, "copy_group_id"),
         stories=latest(state.stories, result.stories, "story_id"),
+        group_pairs=pl.concat([state.group_pairs, result.group_pairs.select(state.group_pairs.columns)]),
     )
 
 
@@ -811,10 +908,14 @@ def prune_state(state: StoryState, night: date, params: StoryParams = StoryParam
     since = night - timedelta(days=max(params.copy_window_days, params.story_window_days + params.max_story_span_days) + params.max_published_lag_days)
     active = state.stories.filter(pl.col("last_seen") >= since)["story_id"].implode()
     fp = state.fingerprints.filter(pl.col("story_id").is_in(active) | (pl.col("published_date") >= since))
+    doc_terms = state.doc_terms.filter(pl.col("story_id").is_in(active))
+    groups = doc_terms["copy_group_id"].implode()
     return StoryState(
         fingerprints=fp,
         bodies=state.bodies.within(fp["article_id"].to_list()),
-        doc_terms=state.doc_terms.filter(pl.col("story_id").is_in(active)),
+        doc_terms=doc_terms,
         copy_groups=state.copy_groups.filter(pl.col("last_published") >= since),
         stories=state.stories.filter(pl.col("story_id").is_in(active)),
+        group_pairs=state.group_pairs.filter(pl.col("copy_group_id").is_in(groups)
+                                             & pl.col("paired_copy_group_id").is_in(groups)),
     )

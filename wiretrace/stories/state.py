@@ -8,12 +8,16 @@ only earlier nights, so deleting a night's rows and rerunning it sees exactly th
 # Tables the night writes (delete WHERE ingest_date = $night, then insert the NightResult frames).
 TABLES = (
     "stories.members", "stories.copy_groups", "stories.stories", "stories.diffs",
-    "stories.fingerprints", "stories.doc_terms", "stories.merges", "stories.unmerges",
+    "stories.fingerprints", "stories.doc_terms", "stories.merges", "stories.unmerges", "stories.group_pairs",
 )
 
 _ACTIVE_STORIES = """
     SELECT story_id FROM stories.stories_current
     WHERE ingest_date < $night AND last_seen >= $since
+"""
+
+_ACTIVE_GROUPS = f"""
+    SELECT copy_group_id FROM stories.doc_terms WHERE ingest_date < $night AND story_id IN ({_ACTIVE_STORIES})
 """
 
 STATE_SQL = {
@@ -33,6 +37,12 @@ STATE_SQL = {
     "doc_terms": f"""
         SELECT * EXCLUDE (ingest_date, run_id) FROM stories.doc_terms
         WHERE ingest_date < $night AND story_id IN ({_ACTIVE_STORIES})""",
+    # a pair kept again by a later night (a group paired anew) is one row here
+    "group_pairs": f"""
+        SELECT copy_group_id, paired_copy_group_id, max(similarity) AS similarity FROM stories.group_pairs
+        WHERE ingest_date < $night
+          AND copy_group_id IN ({_ACTIVE_GROUPS}) AND paired_copy_group_id IN ({_ACTIVE_GROUPS})
+        GROUP BY ALL""",
 }
 
 # Bodies and titles of the state's articles, read per call for the ids a night asks for ($ids, a list),

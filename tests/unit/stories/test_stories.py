@@ -347,15 +347,76 @@ def test_frontier_rounds_skipping_pairs_already_found_change_no_row(monkeypatch)
         skipped.append(0 if skip is None else len(skip))
         return inner(vectors, rows, threshold, threads, skip=skip)
 
+    exact = replace(StoryParams(), kept_pair_threshold=None)  # every round multiplies its rows
     monkeypatch.setattr(pipeline, "pairs_within", recording)
-    _, with_skip = _run_nights(frame)
+    _, with_skip = _run_nights(frame, exact)
     assert max(skipped) > 0  # some night reached a second round with columns to skip
     monkeypatch.setattr(pipeline, "pairs_within", lambda vectors, rows, threshold, threads=None, *, skip=None:
                         inner(vectors, rows, threshold, threads))
-    _, without = _run_nights(frame)
+    _, without = _run_nights(frame, exact)
     for a, b in zip(with_skip, without):
         for name in ("members", "stories", "merges", "unmerges"):
             assert getattr(a, name).equals(getattr(b, name)), name
+
+
+def test_kept_pairs_give_the_rows_of_the_multiplied_pass(monkeypatch):
+    """Nights that take earlier nights' kept pairs as candidates write the rows of nights that multiply
+    the story pass's whole reach, and multiply only their new copy groups."""
+    from wiretrace.stories import pipeline
+
+    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
+    inner, product_rows = pipeline.pairs_within, []
+
+    def recording(vectors, rows, threshold, threads=None, *, skip=None):
+        product_rows.append((threshold, len(rows)))
+        return inner(vectors, rows, threshold, threads, skip=skip)
+
+    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    state, kept = _run_nights(frame)
+    kept_products = list(product_rows)
+    _, multiplied = _run_nights(frame, replace(StoryParams(), kept_pair_threshold=None))
+    for a, b in zip(kept, multiplied):
+        for name in ("members", "copy_groups", "stories", "merges", "unmerges"):
+            assert getattr(a, name).equals(getattr(b, name)), name
+    assert sum(r.merges.height for r in kept) > 0 and sum(r.unmerges.height for r in kept) > 0
+    # the story pass (threshold 0.15) multiplied each night's new copy groups, nothing more
+    pass_rows = [n for threshold, n in kept_products if threshold == 0.15]
+    assert pass_rows == [r.doc_terms.height for r in kept]
+    # every kept pair is a pair of copy groups at >= 0.15, once, and the state keeps those of live groups
+    pairs = pl.concat([r.group_pairs for r in kept])
+    assert pairs.height > 0 and (pairs["similarity"] >= 0.15).all()
+    assert (pairs["copy_group_id"] < pairs["paired_copy_group_id"]).all()
+    assert pairs.select("copy_group_id", "paired_copy_group_id").is_unique().all()
+    assert set(pairs["copy_group_id"]) | set(pairs["paired_copy_group_id"]) <= set(state.doc_terms["copy_group_id"])
+    assert (state.doc_terms["pairs_threshold"] == 0.15).all()
+
+
+def test_groups_stored_without_kept_pairs_are_paired_again(monkeypatch):
+    """A state written without kept pairs (before migration 0006, or with them off): the next night pairs
+    those groups again with the pool and writes the multiplied pass's rows."""
+    from wiretrace.stories import pipeline
+
+    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
+    exact = replace(StoryParams(), kept_pair_threshold=None)
+    nights = sorted(frame["ingest_date"].unique().to_list())
+    before, _ = _run_nights(frame.filter(pl.col("ingest_date") < nights[-1]), exact)
+    assert before.group_pairs.height == 0 and before.doc_terms["pairs_threshold"].is_null().all()
+    inner, product_rows = pipeline.pairs_within, []
+
+    def recording(vectors, rows, threshold, threads=None, *, skip=None):
+        product_rows.append((threshold, len(rows)))
+        return inner(vectors, rows, threshold, threads, skip=skip)
+
+    last = frame.filter(pl.col("ingest_date") == nights[-1]).drop("cluster")
+    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    kept = assign_night(last, before)
+    multiplied = assign_night(last, before, params=exact)
+    for name in ("members", "copy_groups", "stories", "merges", "unmerges"):
+        assert getattr(kept, name).equals(getattr(multiplied, name)), name
+    # the kept-pair product took tonight's groups and the stored ones that have no kept pairs
+    [paired] = [n for threshold, n in product_rows if threshold == 0.15]
+    assert paired > kept.doc_terms.height
+    assert kept.group_pairs.height > 0 and (kept.doc_terms["pairs_threshold"] == 0.15).all()
 
 
 def test_story_pass_joins_fragments_and_names_the_group_by_its_earliest_fragment():
