@@ -59,9 +59,9 @@ bench-pairs: $(STAMP)
 bench-copy-memory: $(STAMP)
 	$(PY) -m benchmarks.bench_copy_memory --size $(or $(SIZE),300k)
 
-## make bench-story-history: the story stage on ten nights of history vs empty, replayed in memory (EVENT_SOURCES=4: the less repetitive corpus)
+## make bench-story-history: the story stage on ten nights of history vs empty, replayed in memory (EVENT_SOURCES=4: the less repetitive corpus; KEPT_PAIRS=none: every night multiplies its reach)
 bench-story-history: $(STAMP)
-	$(PY) -m benchmarks.bench_story_history --event-sources $(or $(EVENT_SOURCES),1)
+	$(PY) -m benchmarks.bench_story_history --event-sources $(or $(EVENT_SOURCES),1) --kept-pairs $(or $(KEPT_PAIRS),default)
 
 ## make bench-pipeline: every stage + the nightly job on a synthetic 10k-article night (SIZES=10k,100k for more)
 bench-pipeline: $(STAMP)

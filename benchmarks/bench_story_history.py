@@ -12,6 +12,7 @@ stories are scored against the corpus's events and against the real articles the
 
     .venv/bin/python -m benchmarks.bench_story_history                       # 10k x (10 + 1) nights, ~35 min
     .venv/bin/python -m benchmarks.bench_story_history --event-sources 4     # events cut from 4 articles each
+    .venv/bin/python -m benchmarks.bench_story_history --kept-pairs none     # every night multiplies its reach
 
 Writes ``benchmarks/results/story_history.{json,md}`` (one section per corpus shape and size).
 """
@@ -36,6 +37,14 @@ def _night(k: int) -> date:
     return START + timedelta(days=k)
 
 
+def _params(args: dict):
+    from dataclasses import replace
+
+    from wiretrace.stories import StoryParams
+
+    return replace(StoryParams(), kept_pair_threshold=args["kept_pair_threshold"])
+
+
 def step_replay(args: dict) -> dict:
     """Nights 0..n-1 through the story stage in memory; the state before night n, pickled."""
     import polars as pl
@@ -43,17 +52,17 @@ def step_replay(args: dict) -> dict:
     from benchmarks.bench_stories import bcubed
     from wiretrace.stories import StoryState, apply_night, assign_night, prune_state, resolve_members
 
-    work, n = Path(args["workdir"]), args["history_nights"]
+    work, n, params = Path(args["workdir"]), args["history_nights"], _params(args)
     state, seconds = StoryState.empty(), []
     for k in range(n):
         arts = pl.read_parquet(work / f"articles_{k}.parquet").select(ARTICLE_COLUMNS)
-        state = prune_state(state, _night(k))
+        state = prune_state(state, _night(k), params)
         t = time.perf_counter()
-        result = assign_night(arts, state, workers=2)
+        result = assign_night(arts, state, params=params, workers=2)
         seconds.append(round(time.perf_counter() - t, 1))
         state = apply_night(state, result, arts)
     live = resolve_members(state.fingerprints.select("article_id", "story_id"), state.stories)
-    state = prune_state(state, _night(n))
+    state = prune_state(state, _night(n), params)
     with open(work / "state.pkl", "wb") as f:
         pickle.dump(state, f)
     # a clean article's id is its raw document's id
@@ -63,7 +72,7 @@ def step_replay(args: dict) -> dict:
                                             sources=pl.col("source_text").n_unique())
     largest = sizes.sort("articles", "story_id", descending=[True, False]).row(0, named=True)
     stories = scored["story_id"].to_list()
-    return {"story_seconds_per_night": seconds, "articles": scored.height,
+    return {"story_seconds_per_night": seconds, "articles": scored.height, "kept_pairs": state.group_pairs.height,
             "events": scored["event_id"].n_unique(), "live_stories": sizes.height,
             "vs_events": bcubed(scored["event_id"].to_list(), stories),
             "vs_source_texts": bcubed(scored["source_text"].to_list(), stories),
@@ -99,7 +108,7 @@ def step_night(args: dict) -> dict:
         timer.wrap(story_pipeline, name)
     try:
         t = time.perf_counter()
-        result = assign_night(arts, state, workers=2)
+        result = assign_night(arts, state, params=_params(args), workers=2)
         seconds = time.perf_counter() - t
     finally:
         timer.restore()
@@ -113,10 +122,12 @@ def step_night(args: dict) -> dict:
             "products": products}
 
 
-def bench(per_night: int, history_nights: int, event_sources: int, rounds: int, workdir: Path) -> dict:
+def bench(per_night: int, history_nights: int, event_sources: int, kept_pairs: float | None, rounds: int,
+          workdir: Path) -> dict:
     nights = history_nights + 1
     corpus = workdir / "corpus.parquet"
-    report = {"articles_per_night": per_night, "history_nights": history_nights, "event_sources": event_sources}
+    report = {"articles_per_night": per_night, "history_nights": history_nights, "event_sources": event_sources,
+              "kept_pair_threshold": kept_pairs}
     print(f"generating {nights} nights of ~{per_night} articles (event_sources={event_sources})", flush=True)
     report["corpus"] = run_child("generate", {"n": per_night, "nights": nights, "start": START.isoformat(),
                                               "html_share": 0.25, "event_sources": event_sources,
@@ -128,14 +139,15 @@ def bench(per_night: int, history_nights: int, event_sources: int, rounds: int, 
     print(f"replaying {history_nights} history nights", flush=True)
     report["history"] = run_child("benchmarks.bench_story_history:step_replay",
                                   {"workdir": str(workdir), "history_nights": history_nights,
-                                   "corpus": str(corpus)}, workdir)
+                                   "corpus": str(corpus), "kept_pair_threshold": kept_pairs}, workdir)
     report["rounds"] = []
     for r in range(rounds):
         for side in ("empty", "history"):
             print(f"night {nights}, {side} (round {r + 1})", flush=True)
             report["rounds"].append(run_child("benchmarks.bench_story_history:step_night",
                                               {"workdir": str(workdir), "side": side,
-                                               "night_index": history_nights}, workdir))
+                                               "night_index": history_nights,
+                                               "kept_pair_threshold": kept_pairs}, workdir))
     fastest = {side: min((x for x in report["rounds"] if x["side"] == side), key=lambda x: x["seconds"])
                for side in ("empty", "history")}
     report["ratio"] = fastest["history"]["seconds"] / fastest["empty"]["seconds"]
@@ -143,8 +155,10 @@ def bench(per_night: int, history_nights: int, event_sources: int, rounds: int, 
 
 
 def _key(report: dict) -> str:
+    # sections written before kept pairs existed multiplied the whole reach: they keep their keys
+    kept = report.get("kept_pair_threshold")
     return (f"{size_label(report['articles_per_night'])} x {report['history_nights']}+1 nights, "
-            f"event_sources {report['event_sources']}")
+            f"event_sources {report['event_sources']}" + ("" if kept is None else f", kept pairs {kept}"))
 
 
 def markdown(sections: dict) -> str:
@@ -157,9 +171,11 @@ def markdown(sections: dict) -> str:
                   f"R {h['vs_events']['recall']:.3f}, against source texts P {h['vs_source_texts']['precision']:.3f}; "
                   f"largest story {h['largest_story']['articles']} articles of {h['largest_story']['events']} events "
                   f"({h['largest_story']['sources']} source texts). Story stage per history night (s): "
-                  + ", ".join(map(str, h["story_seconds_per_night"])) + ".", "",
+                  + ", ".join(map(str, h["story_seconds_per_night"])) + "."
+                  + (f" Kept pairs in the state of the measured night: {h['kept_pairs']:,}." if "kept_pairs" in h else ""),
+                  "",
                   f"Measured night: history / empty (fastest rounds) = **{r['ratio']:.2f}**.", "",
-                  "| round | side | seconds | story pass | articles in written stories | products: fragments, then the pass's rounds (rows x pool, skipped: s) |",
+                  "| round | side | seconds | story pass | articles in written stories | products: fragments, then the story pass's (rows x pool, skipped: s) |",
                   "|---|---|---|---|---|---|"]
         for k, x in enumerate(r["rounds"]):
             products = "; ".join(f"{p['rows']:,} x {p['pool']:,}, {p['skipped']:,}: {p['seconds']}" for p in x["products"])
@@ -169,15 +185,26 @@ def markdown(sections: dict) -> str:
     return "\n".join(lines)
 
 
+def _kept_pairs(option: str) -> float | None:
+    from wiretrace.stories import StoryParams
+
+    if option == "default":
+        return StoryParams().kept_pair_threshold
+    return None if option == "none" else float(option)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_story_history", description=__doc__.split("\n")[0])
     parser.add_argument("--per-night", default="10k")
     parser.add_argument("--history-nights", type=int, default=10)
     parser.add_argument("--event-sources", type=int, default=1)
+    parser.add_argument("--kept-pairs", default="default",
+                        help="StoryParams.kept_pair_threshold ('none': every night multiplies its reach)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (empty, history) of the measured night")
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wiretrace-story-history-") as folder:
-        report = bench(parse_size(opts.per_night), opts.history_nights, opts.event_sources, opts.rounds, Path(folder))
+        report = bench(parse_size(opts.per_night), opts.history_nights, opts.event_sources,
+                       _kept_pairs(opts.kept_pairs), opts.rounds, Path(folder))
     previous = RESULTS / "story_history.json"
     sections = json.loads(previous.read_text())["sections"] if previous.exists() else {}
     sections[_key(report)] = report
