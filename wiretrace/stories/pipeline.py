@@ -832,7 +832,10 @@ def _pair_source(terms: pl.DataFrame, night_groups: pl.Series, kept_pairs: pl.Da
     at ``kept_pair_threshold``, once; the pairs kept by earlier nights between the other rows get their
     cosines under tonight's weights (``pair_dots``: the kernel's float32 values), and a round selects
     among those at >= story_threshold. The two give the same edges unless a pair that earlier nights
-    found below the margin reaches story_threshold tonight, or met its partner outside a night's pool.
+    found below the margin reaches story_threshold tonight, or the older of the two was outside the
+    newer one's pool on its night (its last member more than story_window_days + max_story_span_days
+    earlier, brought back by a night of old publication dates). The second kind can never share a
+    story (span), so it changes at most which fragments the pass re-clusters, not a link.
     """
     if params.kept_pair_threshold is None:
         def multiplied(rows: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
