@@ -391,6 +391,13 @@ def test_kept_pairs_give_the_rows_of_the_multiplied_pass(monkeypatch):
     assert (state.doc_terms["pairs_threshold"] == 0.15).all()
 
 
+def test_pairs_cannot_be_kept_above_the_story_threshold():
+    # a later night would take no pair between the two as a candidate, yet tonight's weights can lift it
+    with pytest.raises(ValueError, match="kept_pair_threshold 0.2 is above story_threshold 0.175"):
+        StoryParams(kept_pair_threshold=0.2)
+    assert StoryParams(kept_pair_threshold=0.175).kept_pair_threshold == 0.175
+
+
 def test_groups_stored_without_kept_pairs_are_paired_again(monkeypatch):
     """A state written without kept pairs (before migration 0006, or with them off): the next night pairs
     those groups again with the pool and writes the multiplied pass's rows."""
