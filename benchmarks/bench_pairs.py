@@ -35,7 +35,8 @@ THRESHOLDS = (PARAMS.story_threshold, PARAMS.fragment_threshold)
 
 def story_vectors(titles: list[str | None], bodies: list[str]):
     terms = [term_weights(t, b) for t, b in zip(titles, bodies)]
-    return tfidf(raw_matrix(list_series([t[0] for t in terms], pl.UInt32), list_series([t[1] for t in terms], pl.Float32)), name_share=PARAMS.name_share)
+    raw = raw_matrix(list_series([t[0] for t in terms], pl.UInt32), list_series([t[1] for t in terms], pl.Float32))
+    return tfidf(raw, name_share=PARAMS.name_share)
 
 
 def cross_event_pairs(name: str, titles, bodies, event: np.ndarray) -> dict:

@@ -47,6 +47,7 @@ from wiretrace.stories.vectors import (
     pair_dots,
     pairs_within,
     raw_matrix,
+    sorted_rows,
     tfidf,
 )
 
@@ -844,6 +845,7 @@ def _pair_source(terms: pl.DataFrame, night_groups: pl.Series, kept_pairs: pl.Da
 
         return multiplied, pl.DataFrame(schema=GROUP_PAIR_SCHEMA)
 
+    vectors = sorted_rows(vectors)  # once here, not in both pairs_within and pair_dots
     n = terms.height
     groups = terms["copy_group_id"]
     kept_at = terms["pairs_threshold"].fill_null(np.inf).to_numpy()

@@ -238,8 +238,7 @@ def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
     (done here: SciPy's products leave them unsorted) x.y and y.x are the same float32 sum. A value
     can therefore differ in its last bit from ``similar_pairs`` on the unsorted rows."""
     rows = np.asarray(rows, dtype=np.int64)
-    vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=True)  # sorted here, not the caller's matrix
-    vectors.sort_indices()
+    vectors = sorted_rows(vectors)
     others = np.setdiff1d(np.arange(vectors.shape[0]), rows if skip is None else np.union1d(rows, skip))
     own = vectors[rows]
     tri_r, tri_c, tri_v = _product_pairs(own, own, threshold, threads, upper=True)
@@ -250,6 +249,17 @@ def pairs_within(vectors: sp.csr_matrix, rows: np.ndarray, threshold: float,
     vals = np.concatenate([tri_v, tri_v[off], cross_v])
     order = np.lexsort((right, left))  # (row, column) order, as similar_pairs returns them
     return left[order], right[order], vals[order]
+
+
+def sorted_rows(vectors: sp.csr_matrix) -> sp.csr_matrix:
+    """``vectors`` as float32 CSR with each row's terms in term order, the order the product kernel and
+    ``pair_dots`` add a row's products in: the matrix itself if it is already, else a sorted copy (the
+    caller's matrix stays as it was; SciPy's products leave rows unsorted)."""
+    if isinstance(vectors, sp.csr_matrix) and vectors.dtype == np.float32 and vectors.has_sorted_indices:
+        return vectors
+    copy = sp.csr_matrix(vectors, dtype=np.float32, copy=True)
+    copy.sort_indices()
+    return copy
 
 
 def pair_dots(vectors: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -265,8 +275,7 @@ def pair_dots(vectors: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarra
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     if len(a) == 0:
         return np.empty(0, dtype=np.float32)
-    vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=True)
-    vectors.sort_indices()
+    vectors = sorted_rows(vectors)
     order = np.argsort(a, kind="stable")
     a_sorted, b_sorted = a[order], b[order]
     # chunks of whole first-row groups, several per core so that a long group does not hold one core
