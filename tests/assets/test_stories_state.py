@@ -5,13 +5,13 @@ writes on the same nights replayed in memory."""
 import polars as pl
 
 from assets.stories import load_state
-from tests.unit.stories.test_stories import _ecb_nights, _sorted
+from tests.unit.stories.fixtures import ecb_nights, sorted_table
 from wiretrace import warehouse
 from wiretrace.stories import StoryParams, StoryState, apply_night, assign_night, prune_state
 
 
 def test_a_night_on_the_warehouse_state_writes_the_rows_of_the_state_in_memory(tmp_path):
-    frame = _ecb_nights(["1", "3", "8", "12"], 4).drop("cluster")
+    frame = ecb_nights(["1", "3", "8", "12"], 4).drop("cluster")
     nights = sorted(frame["ingest_date"].unique().to_list())
     params = StoryParams()
     con = warehouse.connect(tmp_path / "warehouse.duckdb")
@@ -33,10 +33,10 @@ def test_a_night_on_the_warehouse_state_writes_the_rows_of_the_state_in_memory(t
     in_memory = prune_state(state, nights[-1], params)
     loaded = load_state(con, nights[-1], params)
     assert loaded.group_pairs.height == in_memory.group_pairs.height > 0
-    assert _sorted(loaded.group_pairs).equals(_sorted(in_memory.group_pairs))
+    assert sorted_table(loaded.group_pairs).equals(sorted_table(in_memory.group_pairs))
     assert (loaded.doc_terms["pairs_threshold"] == params.kept_pair_threshold).all()
     from_warehouse, from_memory = assign_night(last, loaded, params=params), assign_night(last, in_memory, params=params)
     for table, rows in from_memory.tables().items():
-        assert _sorted(from_warehouse.tables()[table]).equals(_sorted(rows)), table
+        assert sorted_table(from_warehouse.tables()[table]).equals(sorted_table(rows)), table
     assert from_memory.merges.height + from_memory.unmerges.height > 0  # the story pass did work
     con.close()

@@ -8,8 +8,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from tests.conftest import SHARED
-from tests.unit.stories.fixtures import seed_articles
+from tests.unit.stories.fixtures import ECB, ecb_nights, seed_articles, sorted_table
 from wiretrace.stories import (
     BODIES_SQL,
     STATE_SQL,
@@ -25,7 +24,6 @@ from wiretrace.stories.cluster import Item, agglomerate
 from wiretrace.stories.minhash import MinHasher, overlap
 from wiretrace.stories.text import body_hash, shingle_hashes, split_sentences
 
-ECB = SHARED / "corpora/ecbplus/dev.jsonl"
 
 
 def _groups(result) -> set[frozenset[str]]:
@@ -240,16 +238,6 @@ def test_existing_stories_are_never_merged_by_a_night():
     assert label[0] != label[1] and label[2] in (label[0], label[1])
 
 
-def _ecb_nights(topics: list[str], nights: int) -> pl.DataFrame:
-    d = pl.read_ndjson(ECB).filter(pl.col("topic").is_in(topics)).sort("id")
-    start = date(2024, 3, 1)
-    return d.select(
-        article_id="id", outlet=pl.lit("o") + (pl.int_range(pl.len()) % 7).cast(pl.String), title="title", body="text",
-        published_date=pl.lit(start) + pl.duration(days=pl.int_range(pl.len()) % nights),
-        cluster="cluster",
-    ).with_columns(ingest_date=pl.col("published_date"))
-
-
 def _run_nights(frame: pl.DataFrame, params: StoryParams = StoryParams()):
     state, results = StoryState.empty(), []
     for night in sorted(frame["ingest_date"].unique().to_list()):
@@ -261,7 +249,7 @@ def _run_nights(frame: pl.DataFrame, params: StoryParams = StoryParams()):
 
 
 def test_rerun_reproduces_ids_and_nights_keep_ids():
-    frame = _ecb_nights(["1", "3", "8"], 3)
+    frame = ecb_nights(["1", "3", "8"], 3)
     state, results = _run_nights(frame)
     # rerun night 3 on the state before it: identical rows
     nights = sorted(frame["ingest_date"].unique().to_list())
@@ -290,7 +278,7 @@ def _bcubed_f1(a: list, b: list) -> float:
 
 
 def test_incremental_equals_batch_on_small_set():
-    frame = _ecb_nights(["1", "3", "8", "12"], 3)
+    frame = ecb_nights(["1", "3", "8", "12"], 3)
     state, results = _run_nights(frame)
     incremental = resolve_members(pl.concat([r.members for r in results]), state.stories).select("article_id", "story_id")
     batch = assign_night(frame.drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 3))), StoryState.empty())
@@ -307,7 +295,7 @@ def test_incremental_equals_batch_on_small_set():
 @pytest.fixture(scope="module")
 def dev_over_five_nights():
     """All dev topics over 5 nights (fragments + story pass each night), the batch, and each night's rows."""
-    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list(), 5)
+    frame = ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list(), 5)
     state, results = _run_nights(frame)
     batch = assign_night(frame.drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 6))), StoryState.empty())
     joined = (
@@ -335,52 +323,63 @@ def test_incremental_agrees_with_batch_on_dev(dev_over_five_nights):
         assert (moved["merged_into"].fill_null("") == moved["now_into_story_id"].fill_null("")).all()
 
 
+MULTIPLIED = replace(StoryParams(), kept_pair_threshold=None)  # every frontier round multiplies its rows
+NIGHT_TABLES = ("members", "copy_groups", "stories", "merges", "unmerges")
+
+
+def _twelve_topics_over_four_nights() -> pl.DataFrame:
+    return ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
+
+
+def _record_products(monkeypatch) -> list[tuple[float, int, int]]:
+    """The story stage's similarity products from here on, as (threshold, rows, skipped columns)."""
+    from wiretrace.stories import pipeline
+
+    inner, calls = pipeline.pairs_within, []
+
+    def recording(vectors, rows, threshold, threads=None, *, skip=None):
+        calls.append((threshold, len(rows), 0 if skip is None else len(skip)))
+        return inner(vectors, rows, threshold, threads, skip=skip)
+
+    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    return calls
+
+
+def _assert_same_rows(one, other) -> None:
+    for name in NIGHT_TABLES:
+        assert getattr(one, name).equals(getattr(other, name)), name
+
+
 def test_frontier_rounds_skipping_pairs_already_found_change_no_row(monkeypatch):
     """The story pass's later frontier rounds leave out the rows earlier rounds paired with everything:
     nights computed with those columns included give the same rows."""
     from wiretrace.stories import pipeline
 
-    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
-    inner, skipped = pipeline.pairs_within, []
-
-    def recording(vectors, rows, threshold, threads=None, *, skip=None):
-        skipped.append(0 if skip is None else len(skip))
-        return inner(vectors, rows, threshold, threads, skip=skip)
-
-    exact = replace(StoryParams(), kept_pair_threshold=None)  # every round multiplies its rows
-    monkeypatch.setattr(pipeline, "pairs_within", recording)
-    _, with_skip = _run_nights(frame, exact)
-    assert max(skipped) > 0  # some night reached a second round with columns to skip
+    frame = _twelve_topics_over_four_nights()
+    inner = pipeline.pairs_within
+    products = _record_products(monkeypatch)
+    _, with_skip = _run_nights(frame, MULTIPLIED)
+    assert max(skipped for _, _, skipped in products) > 0  # some night reached a second round with columns to skip
     monkeypatch.setattr(pipeline, "pairs_within", lambda vectors, rows, threshold, threads=None, *, skip=None:
                         inner(vectors, rows, threshold, threads))
-    _, without = _run_nights(frame, exact)
+    _, without = _run_nights(frame, MULTIPLIED)
     for a, b in zip(with_skip, without):
-        for name in ("members", "stories", "merges", "unmerges"):
-            assert getattr(a, name).equals(getattr(b, name)), name
+        _assert_same_rows(a, b)
 
 
 def test_kept_pairs_give_the_rows_of_the_multiplied_pass(monkeypatch):
     """Nights that take earlier nights' kept pairs as candidates write the rows of nights that multiply
     the story pass's whole reach, and multiply only their new copy groups."""
-    from wiretrace.stories import pipeline
-
-    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
-    inner, product_rows = pipeline.pairs_within, []
-
-    def recording(vectors, rows, threshold, threads=None, *, skip=None):
-        product_rows.append((threshold, len(rows)))
-        return inner(vectors, rows, threshold, threads, skip=skip)
-
-    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    frame = _twelve_topics_over_four_nights()
+    products = _record_products(monkeypatch)
     state, kept = _run_nights(frame)
-    kept_products = list(product_rows)
-    _, multiplied = _run_nights(frame, replace(StoryParams(), kept_pair_threshold=None))
+    kept_products = list(products)
+    _, multiplied = _run_nights(frame, MULTIPLIED)
     for a, b in zip(kept, multiplied):
-        for name in ("members", "copy_groups", "stories", "merges", "unmerges"):
-            assert getattr(a, name).equals(getattr(b, name)), name
+        _assert_same_rows(a, b)
     assert sum(r.merges.height for r in kept) > 0 and sum(r.unmerges.height for r in kept) > 0
     # the story pass (threshold 0.15) multiplied each night's new copy groups, nothing more
-    pass_rows = [n for threshold, n in kept_products if threshold == 0.15]
+    pass_rows = [n for threshold, n, _ in kept_products if threshold == 0.15]
     assert pass_rows == [r.doc_terms.height for r in kept]
     # every kept pair is a pair of copy groups at >= 0.15, once, and the state keeps those of live groups
     pairs = pl.concat([r.group_pairs for r in kept])
@@ -401,27 +400,16 @@ def test_pairs_cannot_be_kept_above_the_story_threshold():
 def test_groups_stored_without_kept_pairs_are_paired_again(monkeypatch):
     """A state written without kept pairs (before migration 0006, or with them off): the next night pairs
     those groups again with the pool and writes the multiplied pass's rows."""
-    from wiretrace.stories import pipeline
-
-    frame = _ecb_nights(pl.read_ndjson(ECB)["topic"].unique().to_list()[:12], 4)
-    exact = replace(StoryParams(), kept_pair_threshold=None)
+    frame = _twelve_topics_over_four_nights()
     nights = sorted(frame["ingest_date"].unique().to_list())
-    before, _ = _run_nights(frame.filter(pl.col("ingest_date") < nights[-1]), exact)
+    before, _ = _run_nights(frame.filter(pl.col("ingest_date") < nights[-1]), MULTIPLIED)
     assert before.group_pairs.height == 0 and before.doc_terms["pairs_threshold"].is_null().all()
-    inner, product_rows = pipeline.pairs_within, []
-
-    def recording(vectors, rows, threshold, threads=None, *, skip=None):
-        product_rows.append((threshold, len(rows)))
-        return inner(vectors, rows, threshold, threads, skip=skip)
-
     last = frame.filter(pl.col("ingest_date") == nights[-1]).drop("cluster")
-    monkeypatch.setattr(pipeline, "pairs_within", recording)
+    products = _record_products(monkeypatch)
     kept = assign_night(last, before)
-    multiplied = assign_night(last, before, params=exact)
-    for name in ("members", "copy_groups", "stories", "merges", "unmerges"):
-        assert getattr(kept, name).equals(getattr(multiplied, name)), name
+    _assert_same_rows(kept, assign_night(last, before, params=MULTIPLIED))
     # the kept-pair product took tonight's groups and the stored ones that have no kept pairs
-    [paired] = [n for threshold, n in product_rows if threshold == 0.15]
+    [paired] = [n for threshold, n, _ in products if threshold == 0.15]
     assert paired > kept.doc_terms.height
     assert kept.group_pairs.height > 0 and (kept.doc_terms["pairs_threshold"] == 0.15).all()
 
@@ -487,20 +475,15 @@ def test_a_merge_is_undone_when_a_fragment_grows_apart():
     assert dict(live.select("article_id", "story_id").iter_rows()) == {"A": frag_a, "B": frag_b, "C": frag_a}
 
 
-def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    # row order is not part of a table (stories.diffs rows come in hash-iteration order)
-    return frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)])
-
-
 def test_rerunning_a_night_reproduces_its_rows_and_ids():
     night1, night2 = _unmerge_nights()
     r1 = assign_night(night1, StoryState.empty())
     state = apply_night(StoryState.empty(), r1, night1)
     first, again = assign_night(night2, state), assign_night(night2, state)
     for table, frame in first.tables().items():
-        assert _sorted(frame).equals(_sorted(again.tables()[table])), table
+        assert sorted_table(frame).equals(sorted_table(again.tables()[table])), table
     # and on real text with merges: the third of three ECB+ nights rerun on the state before it
-    frame = _ecb_nights(["1", "3", "8", "12"], 3)
+    frame = ecb_nights(["1", "3", "8", "12"], 3)
     nights = sorted(frame["ingest_date"].unique().to_list())
     before = StoryState.empty()
     for n in nights[:2]:
@@ -509,7 +492,7 @@ def test_rerunning_a_night_reproduces_its_rows_and_ids():
     last = frame.filter(pl.col("ingest_date") == nights[2]).drop("cluster")
     one, two = assign_night(last, before), assign_night(last, before)
     for table, frame_one in one.tables().items():
-        assert _sorted(frame_one).equals(_sorted(two.tables()[table])), table
+        assert sorted_table(frame_one).equals(sorted_table(two.tables()[table])), table
     assert one.stories.height > 0 and one.merges.height + one.unmerges.height > 0  # the pass did work here
 
 
@@ -605,7 +588,7 @@ def test_a_night_on_two_processes_equals_the_night_in_one(monkeypatch):
     # of the night (seeds: copies with diffs; three ECB topics: rewrites) is the one-process night's
     from wiretrace.stories import diffs, vectors
     seeds = seed_articles(date(2024, 3, 2))
-    ecb = _ecb_nights(["1", "3"], 1).drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 2)))
+    ecb = ecb_nights(["1", "3"], 1).drop("cluster").with_columns(ingest_date=pl.lit(date(2024, 3, 2)))
     night = pl.concat([seeds, ecb.select(seeds.columns)])
     one = assign_night(night, StoryState.empty(), workers=1).tables()
     for module, minimum, batch in ((diffs, "POOL_MIN_PAIRS", "DIFF_BATCH"), (vectors, "POOL_MIN_DOCUMENTS", "TERMS_BATCH")):
