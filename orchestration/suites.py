@@ -10,6 +10,7 @@ ASSET_OF_SCHEMA = {
     "stories": "stories/stories",
     "claims": "claims/claims",
     "marts": "sources/run_health",
+    "reports": "reports/story_reports",
 }
 
 

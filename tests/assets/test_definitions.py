@@ -57,7 +57,7 @@ def test_every_suite_file_is_a_blocking_check_on_its_asset() -> None:
     suite_files = sorted(EXPECTATIONS_DIR.glob("*.json"))
     assert suite_files
     schema_asset = {"raw": "raw/documents", "clean": "clean/articles", "stories": "stories/stories",
-                    "claims": "claims/claims"}
+                    "claims": "claims/claims", "reports": "reports/story_reports"}
     for path in suite_files:
         suite = load_suite(path)
         assert suite.check_name in checks, f"{path.name} has no asset check"

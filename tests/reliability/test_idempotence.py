@@ -7,6 +7,7 @@ Tables are compared by checksums computed in SQL over every column but run ids a
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -64,14 +65,31 @@ def two_nights(tmp_path_factory) -> dict:
         for seed in files:
             shutil.copy(seed, inbox / night / seed.name)
     warehouse = root / "warehouse.duckdb"
-    assert run_nightly(warehouse, inbox, NIGHT_1).success
-    assert run_nightly(warehouse, inbox, NIGHT_2).success
+    diffs = {}  # the story reports' copy diffs: (made, reused) by the run, and rows kept after it
+    pages = warehouse.parent / "reports"
+
+    def night(name: str, partition: str) -> None:
+        result = run_nightly(warehouse, inbox, partition)
+        assert result.success
+        [event] = [e for e in result.get_asset_materialization_events()
+                   if e.asset_key == dg.AssetKey(["reports", "story_reports"])]
+        figures = event.step_materialization_data.materialization.metadata
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            kept = con.execute("SELECT count(*) FROM reports.copy_diffs").fetchone()[0]
+        finally:
+            con.close()
+        diffs[name] = (figures["copy diffs made"].value, figures["copy diffs reused"].value, kept)
+
+    night("night 1", NIGHT_1)
+    night("night 2", NIGHT_2)
     before = {"stories_1": night_rows(warehouse, STORY_OF_ARTICLE, NIGHT_1),
               "stories_2": night_rows(warehouse, STORY_OF_ARTICLE, NIGHT_2),
               "checksums": table_checksums(warehouse),
-              "content": table_checksums(warehouse, ignored_columns=frozenset({"ingest_date"}))}
-    assert run_nightly(warehouse, inbox, NIGHT_1).success
-    return {"warehouse": warehouse, "before": before}
+              "content": table_checksums(warehouse, ignored_columns=frozenset({"ingest_date"})),
+              "pages": {p.name: p.read_text(encoding="utf-8") for p in pages.glob("*.html")}}
+    night("night 1 again", NIGHT_1)
+    return {"warehouse": warehouse, "before": before, "diffs": diffs, "pages": pages}
 
 
 @pytest.mark.slow
@@ -90,3 +108,16 @@ def test_rerunning_an_earlier_night_after_a_later_one_keeps_story_ids(two_nights
 @pytest.mark.slow
 def test_rerunning_an_earlier_night_leaves_later_nights_rows_in_place(two_nights) -> None:
     assert mismatches(table_checksums(two_nights["warehouse"]), two_nights["before"]["checksums"]) == {}
+
+
+@pytest.mark.slow
+def test_story_pages_reuse_the_copy_diffs_earlier_nights_kept(two_nights) -> None:
+    diffs = two_nights["diffs"]
+    made_1, reused_1, kept_1 = diffs["night 1"]
+    assert made_1 == kept_1 > 0 and reused_1 == 0  # the first night diffs every copy and keeps each diff
+    made_2, reused_2, kept_2 = diffs["night 2"]
+    assert reused_2 == kept_1 and made_2 == kept_2 - kept_1 > 0  # night 2 diffs only its own copies
+    assert diffs["night 1 again"] == (0, kept_2, kept_2)  # the rerun diffs nothing and keeps the rows
+    # and the pages it wrote from kept diffs are the pages night 2 wrote
+    pages = {p.name: p.read_text(encoding="utf-8") for p in two_nights["pages"].glob("*.html")}
+    assert pages == two_nights["before"]["pages"] and pages

@@ -24,7 +24,7 @@ from tests.conftest import REPO, SAMPLE, SEED_NIGHT
 pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_S = 420
-DATA_SCHEMAS = ("raw", "clean", "stories", "claims")
+DATA_SCHEMAS = ("raw", "clean", "stories", "claims", "reports")
 VOLATILE_COLUMNS = {"run_id", "job_name"}  # differ between any two runs by design
 
 

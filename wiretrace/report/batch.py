@@ -6,14 +6,15 @@ rendering are ~90% of a report's cost, so two workers nearly halve the stage.
 """
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from wiretrace.report.data import StoryRows, build_report, load_stories, load_story_rows
+from wiretrace.report.data import StoryReport, StoryRows, build_report, load_stories, load_story_rows
+from wiretrace.report.markup import StoredDiff
 from wiretrace.report.render import render_markdown, write_report
 
 
@@ -23,38 +24,70 @@ class WrittenReport:
     position: int  # 1-based, in the order of the ids given
     written: bool  # False: no story row or no members in the warehouse
     conflicts: int
+    diffs_reused: int = 0  # copies whose kept diff (reports.copy_diffs) the page used
+    diffs_made: int = 0  # copies diffed for the page (with stored diffs: new or stale ones, handed to keep_diffs)
+
+
+# (copy article_id, representative article_id, the diff): a copy diff to keep in reports.copy_diffs
+NewDiff = tuple[str, str, StoredDiff]
 
 
 def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir: str | Path, *,
-                  workers: int = 1, batch_size: int = 200) -> Iterator[WrittenReport]:
-    """Write ``<out_dir>/<story_id>.html`` for every id; yield one WrittenReport per id, in order."""
-    tasks = ((load_story_rows(con, story_ids[first:first + batch_size]), first + 1, str(out_dir))
-             for first in range(0, len(story_ids), batch_size))  # read lazily, as the pool takes them
+                  workers: int = 1, batch_size: int = 200,
+                  keep_diffs: Callable[[list[NewDiff]], None] | None = None) -> Iterator[WrittenReport]:
+    """Write ``<out_dir>/<story_id>.html`` for every id; yield one WrittenReport per id, in order.
+
+    ``keep_diffs``: build the pages with the copy diffs reports.copy_diffs keeps (a copy is diffed again
+    only when its kept diff is missing or stale), and hand each batch's new diffs to ``keep_diffs``
+    before yielding the batch's reports. The pages are the same either way."""
+    stored = keep_diffs is not None
+    tasks = ((load_story_rows(con, story_ids[first:first + batch_size], stored_diffs=stored), first + 1,
+              str(out_dir)) for first in range(0, len(story_ids), batch_size))  # read lazily, as the pool takes them
+
+    def finished(batch: tuple[list[WrittenReport], list[NewDiff]]) -> list[WrittenReport]:
+        done, new_diffs = batch
+        if stored and new_diffs:
+            keep_diffs(new_diffs)
+        return done
+
     if workers <= 1 or len(story_ids) <= batch_size:
         for task in tasks:
-            yield from _write_batch(task)
+            yield from finished(_write_batch(task))
         return
     with ProcessPoolExecutor(workers) as pool:
         pending: list[Future] = []
         for task in tasks:  # at most workers + 1 batches read ahead: bodies are the bulk of the memory
             pending.append(pool.submit(_write_batch, task))
             if len(pending) > workers:
-                yield from pending.pop(0).result()
+                yield from finished(pending.pop(0).result())
         for future in pending:
-            yield from future.result()
+            yield from finished(future.result())
 
 
-def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> list[WrittenReport]:
+def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> tuple[list[WrittenReport], list[NewDiff]]:
     rows_by_id, first, out_dir = task
-    done = []
+    done, new_diffs = [], []
     for position, (story_id, rows) in enumerate(rows_by_id.items(), start=first):
         if rows is None:
             done.append(WrittenReport(story_id, position, False, 0))
             continue
         report = build_report(rows)
         write_report(report, out_dir)
-        done.append(WrittenReport(story_id, position, True, len(report.conflicts)))
-    return done
+        copies = sum(len(group.copies) for group in report.copy_groups)
+        made = _new_diffs(report, rows.stored_diffs) if rows.stored_diffs is not None else []
+        new_diffs += made
+        done.append(WrittenReport(story_id, position, True, len(report.conflicts),
+                                  diffs_reused=copies - len(made) if rows.stored_diffs is not None else 0,
+                                  diffs_made=len(made) if rows.stored_diffs is not None else copies))
+    return done, new_diffs
+
+
+def _new_diffs(report: StoryReport, stored: dict[str, StoredDiff]) -> list[NewDiff]:
+    """The copies of a report built with stored diffs whose diff is not the kept one (a reused diff is
+    the kept object itself)."""
+    return [(view.article.article_id, group.representative.article_id, view.diff)
+            for group in report.copy_groups for view in group.copies
+            if stored.get(view.article.article_id) is not view.diff]
 
 
 class ReportSummary:

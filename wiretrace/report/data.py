@@ -14,6 +14,7 @@ from collections import defaultdict
 import duckdb
 
 from wiretrace.report.diff import CopyDiff, Segment, diff_copy
+from wiretrace.report.markup import StoredDiff, diff_key, stored_diff
 from wiretrace.warehouse import sql_file
 
 
@@ -48,7 +49,7 @@ class Article:
 @dataclass(frozen=True)
 class CopyView:
     article: Article
-    diff: CopyDiff
+    diff: CopyDiff | StoredDiff  # StoredDiff when the report was built with stored diffs (StoryRows.stored_diffs)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,18 @@ def value_in_context(body: str, start: int, end: int, value: str) -> tuple[Segme
     return ((Segment(before),) if before else ()) + (marked,) + ((Segment(after),) if after else ())
 
 
-def _copy_groups(articles: list[Article]) -> list[CopyGroupView]:
+def _copy_groups(articles: list[Article], stored: dict[str, StoredDiff] | None = None) -> list[CopyGroupView]:
+    """The story's copy groups, each copy diffed against the representative. With ``stored`` (article_id
+    -> the diff the reports stage kept), every copy gets a StoredDiff: the kept one when its key still
+    matches the two texts, else a new one."""
+    def diff(copy: Article, representative: Article) -> CopyDiff | StoredDiff:
+        if stored is None:
+            return diff_copy(copy.body, representative.body)
+        key = diff_key(copy.body, representative.body)
+        kept = stored.get(copy.article_id)
+        return kept if kept is not None and kept.key == key else stored_diff(
+            diff_copy(copy.body, representative.body), key)
+
     by_group: dict[str, list[Article]] = {}
     for article in articles:
         by_group.setdefault(article.copy_group_id, []).append(article)
@@ -136,7 +148,7 @@ def _copy_groups(articles: list[Article]) -> list[CopyGroupView]:
         representative = next((a for a in members if a.article_id == rep_id), None)
         if representative is None:  # representative not (yet) a member of this story: compare to the first copy
             representative = members[0]
-        copies = tuple(CopyView(a, diff_copy(a.body, representative.body))
+        copies = tuple(CopyView(a, diff(a, representative))
                        for a in members if a.article_id != representative.article_id)
         groups.append(CopyGroupView(group_id, representative, copies))
     # Largest group (the most syndicated text) first.
@@ -160,10 +172,13 @@ class StoryRows:
     articles: list[Article]
     claims: list[dict]
     conflicts: list[dict]
+    stored_diffs: dict[str, StoredDiff] | None = None  # article_id -> kept diff; None: diff every copy
 
 
-def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, StoryRows | None]:
-    """The rows of a batch of (live) story ids; None for an id without a story row or members."""
+def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
+                    stored_diffs: bool = False) -> dict[str, StoryRows | None]:
+    """The rows of a batch of (live) story ids; None for an id without a story row or members.
+    ``stored_diffs``: also the copy diffs reports.copy_diffs keeps for their members."""
     params = {"story_ids": list(story_ids)}
     stories = {r["story_id"]: r for r in _rows(con, _report_sql("stories"), params)}
     members, claims, conflict_rows = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -173,7 +188,13 @@ def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dic
         claims[row.pop("story_id")].append(row)
     for row in _rows(con, _report_sql("story_conflicts"), params):
         conflict_rows[row.pop("story_id")].append(row)
-    return {sid: StoryRows(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid])
+    kept: dict[str, dict[str, StoredDiff]] | None = None
+    if stored_diffs:
+        kept = defaultdict(dict)
+        for story_id, article_id, *diff in con.execute(_report_sql("story_copy_diffs"), params).fetchall():
+            kept[story_id][article_id] = StoredDiff(*diff)
+    return {sid: StoryRows(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid],
+                           None if kept is None else kept.get(sid, {}))
             if sid in stories and members[sid] else None for sid in story_ids}
 
 
@@ -205,7 +226,7 @@ def build_report(rows: StoryRows) -> StoryReport:
         first_seen=min(effective) if effective else story["first_seen"],
         last_seen=max(effective) if effective else story["last_seen"],
         articles=tuple(articles),
-        copy_groups=tuple(_copy_groups(articles)),
+        copy_groups=tuple(_copy_groups(articles, rows.stored_diffs)),
         claims=tuple(claims),
         conflicts=conflicts,
         generated_from={"story_snapshot_night": story["ingest_date"]},

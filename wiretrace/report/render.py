@@ -13,7 +13,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from wiretrace.report.data import StoryReport
-from wiretrace.report.diff import CopyDiff, Segment
+from wiretrace.report.markup import diff_rows_html, escape_text, segments_html
 
 _HTML_ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("wiretrace.report", "templates"),
@@ -31,43 +31,19 @@ _MD_ENV = jinja2.Environment(
 )
 # Conflicts, diff rows, their segments and claim rows are built here rather than by template loops and
 # macros: a 10k-article night renders ~1.3M segments, ~180k claim rows and ~150k conflicts, and those
-# calls were most of the reports' render time. The output is the same markup the template loops wrote.
-_SEGMENT_TAGS = {"ins": ("<ins>", "</ins>"), "del": ("<del>", "</del>"),
-                 "conflict": ('<mark class="conflict-value">', "</mark>")}
-
-
-def _escape_text(text: str) -> str:
-    """markupsafe.escape's output for a str, as a plain str: escape() wraps every piece in a Markup
-    object, and a night's pages have millions of pieces."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&#34;").replace("'", "&#39;"))
+# calls were most of the reports' render time. The output is the same markup the template loops wrote
+# (segments and diff rows: wiretrace/report/markup.py).
 
 
 def _truncated(text: str, length: int) -> str:
     """jinja's ``|truncate(length)``, escaped."""
-    return _escape_text(do_truncate(_HTML_ENV, text, length))
-
-
-def segments_html(parts: tuple[Segment, ...]) -> Markup:
-    """Segments as escaped text, changed ones wrapped in <ins>, <del> or a conflict <mark>."""
-    out = []
-    for seg in parts:
-        tags = _SEGMENT_TAGS.get(seg.change)
-        out.append(f"{tags[0]}{_escape_text(seg.text)}{tags[1]}" if tags else _escape_text(seg.text))
-    return Markup("".join(out))
+    return escape_text(do_truncate(_HTML_ENV, text, length))
 
 
 def outlet_html(name: str | None) -> Markup:
     """An outlet's name, or a placeholder (a Python global, not a template macro: a macro call costs
     more, and a page calls it for every copy and every conflict side)."""
-    return Markup(_escape_text(name)) if name else Markup("(unknown outlet)")
-
-
-def diff_rows_html(diff: CopyDiff) -> Markup:
-    """The <tr> rows of a side-by-side diff table, one per line."""
-    return Markup("".join(
-        f'<tr class="{row.kind}"><td class="left">{segments_html(row.left)}</td>'
-        f'<td class="right">{segments_html(row.right)}</td></tr>\n' for row in diff.rows))
+    return Markup(escape_text(name)) if name else Markup("(unknown outlet)")
 
 
 def claim_rows_html(claims) -> Markup:
@@ -77,10 +53,10 @@ def claim_rows_html(claims) -> Markup:
     for c in claims:
         conflicts = c["conflict_count"]
         rows.append(
-            f'<tr class="claim{" has-conflict" if conflicts else ""}" data-claim-id="{_escape_text(c["claim_id"])}">\n'
-            f'<td>{_escape_text(c["claim_type"])}</td>'
+            f'<tr class="claim{" has-conflict" if conflicts else ""}" data-claim-id="{escape_text(c["claim_id"])}">\n'
+            f'<td>{escape_text(c["claim_type"])}</td>'
             f'<td>{_truncated(c["canonical_text"], 300)}</td>'
-            f'<td>{_escape_text(c["claimant"] or "")}</td>\n'
+            f'<td>{escape_text(c["claimant"] or "")}</td>\n'
             f'<td class="num">{escape(c["article_count"])}</td><td class="num">{escape(c["outlet_count"])}</td>\n'
             f'<td class="num">{escape(c["independent_origins"])}</td>'
             f'<td class="num conflicts">{escape(conflicts or "")}</td>\n</tr>\n')
@@ -92,9 +68,9 @@ def conflict_blocks_html(conflicts) -> Markup:
     in its paragraph (a story of many copies can have hundreds)."""
     blocks = []
     for c in conflicts:
-        ctype, claim_id = _escape_text(c.conflict_type), _escape_text(c.claim_id)
+        ctype, claim_id = escape_text(c.conflict_type), escape_text(c.claim_id)
         claim = f": <i>{_truncated(c.claim_text, 200)}</i>" if c.claim_text else ""
-        says = [f'{outlet_html(side.outlet)} <code>{_escape_text(side.article_id)}</code> says '
+        says = [f'{outlet_html(side.outlet)} <code>{escape_text(side.article_id)}</code> says '
                 f'<mark class="conflict-value">{_truncated(side.value, 120)}</mark>'
                 for side in (c.a, c.b)]
         blocks.append(

@@ -21,7 +21,9 @@ from wiretrace.report import (
     write_report,
     write_reports,
 )
-from wiretrace.report.render import _escape_text, outlet_html
+from wiretrace.report.diff import diff_copy
+from wiretrace.report.markup import diff_key, diff_rows_html, escape_text, stored_diff
+from wiretrace.report.render import outlet_html
 from wiretrace.warehouse import ensure_schema
 
 NIGHT = dt.date(2025, 6, 10)
@@ -179,5 +181,65 @@ def test_summary_keeps_the_most_conflicted_stories_ties_to_the_earlier(con):
 @pytest.mark.parametrize("text", ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>',
                                   "&amp; already", "O'Neil's <img src=x onerror=alert(1)>", "ünïcode ‘curly’ ≥"])
 def test_the_fast_escaper_writes_what_markupsafe_writes(text):
-    assert _escape_text(text) == str(escape(text))
+    assert escape_text(text) == str(escape(text))
     assert outlet_html(text or None) == (escape(text) if text else "(unknown outlet)")
+
+
+def _keep_in(con, night: dt.date):
+    """A keep_diffs that files the new diffs in reports.copy_diffs as the asset does (one row per copy)."""
+    def keep(new):
+        for article_id, representative, diff in new:
+            con.execute("DELETE FROM reports.copy_diffs WHERE article_id = ?", [article_id])
+            _insert(con, "reports.copy_diffs", {
+                "article_id": article_id, "representative_article_id": representative, "diff_key": diff.key,
+                "inserted": diff.inserted, "removed": diff.removed, "changed": diff.changed,
+                "rows_html": diff.rows_html, "ingest_date": night, "run_id": "r2"})
+    return keep
+
+
+def test_pages_reuse_kept_copy_diffs_while_both_texts_are_unchanged(con, tmp_path):
+    page_without = render_html(load_story(con, "st_one"))
+    first = list(write_reports(con, ["st_one"], tmp_path / "first", keep_diffs=_keep_in(con, NIGHT)))
+    assert [(d.diffs_made, d.diffs_reused) for d in first] == [(1, 0)]  # a_copy against a_rep
+    assert con.execute("SELECT article_id, representative_article_id, inserted, removed, changed "
+                       "FROM reports.copy_diffs").fetchall() == [("a_copy", "a_rep", 2, 0, 1)]
+    assert (tmp_path / "first" / "st_one.html").read_text(encoding="utf-8") == page_without
+
+    # (two ids in batches of one: the pool path, where the kept diffs go to a worker and back)
+    second = list(write_reports(con, ["st_one", "st_missing"], tmp_path / "second", workers=2, batch_size=1,
+                                keep_diffs=_keep_in(con, NIGHT)))
+    assert [(d.diffs_made, d.diffs_reused) for d in second] == [(0, 1), (0, 0)]
+    assert (tmp_path / "second" / "st_one.html").read_text(encoding="utf-8") == page_without
+    # the page's diff table is the kept row itself, not a new diff
+    con.execute("UPDATE reports.copy_diffs SET rows_html = '<tr class=\"equal\"><td>KEPT</td></tr>\n'")
+    list(write_reports(con, ["st_one"], tmp_path / "third", keep_diffs=_keep_in(con, NIGHT)))
+    assert '<tr class="equal"><td>KEPT</td></tr>' in (tmp_path / "third" / "st_one.html").read_text(encoding="utf-8")
+
+    # a later night edits the representative: the kept diff is stale, the copy is diffed again and kept anew
+    later = NIGHT + dt.timedelta(days=1)
+    _insert(con, "clean.articles", {"article_id": "a_rep", "document_id": "a_rep", "outlet": "Moscow Times",
+                                    "title": "Russia says pushing offensive", "published_date": NIGHT,
+                                    "body": REP_BODY.replace("offensive", "assault"), "ingest_date": later,
+                                    "run_id": "r3"})
+    fourth = list(write_reports(con, ["st_one", "st_missing"], tmp_path / "fourth", workers=2, batch_size=1,
+                                keep_diffs=_keep_in(con, later)))
+    assert [(d.diffs_made, d.diffs_reused) for d in fourth] == [(1, 0), (0, 0)]
+    page = (tmp_path / "fourth" / "st_one.html").read_text(encoding="utf-8")
+    assert "KEPT" not in page and page == render_html(load_story(con, "st_one"))
+    assert "<del>assault</del>" in page and "<ins>offensive</ins>" in page and "assault" not in page_without
+    assert con.execute("SELECT count(*), min(ingest_date), min(changed) FROM reports.copy_diffs").fetchone() == (
+        1, later, 2)  # "offensive" -> "assault" is now a word edit too
+
+
+def test_a_stored_diff_is_the_diff_rendered_under_the_key_of_both_texts():
+    diff = diff_copy(COPY_BODY, REP_BODY)
+    kept = stored_diff(diff, diff_key(COPY_BODY, REP_BODY))
+    assert kept.rows_html == str(diff_rows_html(diff)) and kept.rows_html.startswith('<tr class="')
+    assert diff_rows_html(kept) == diff_rows_html(diff)
+    assert (kept.inserted, kept.removed, kept.changed, kept.identical) == (2, 0, 1, False)
+    same = stored_diff(diff_copy(REP_BODY, REP_BODY), diff_key(REP_BODY, REP_BODY))
+    assert same.identical and same.rows_html == ""  # the page shows no table for an identical copy
+    keys = {diff_key(COPY_BODY, REP_BODY), diff_key(REP_BODY, COPY_BODY), diff_key(COPY_BODY, REP_BODY + " "),
+            diff_key("c", "ab"), diff_key("bc", "a")}  # where one text ends and the other starts counts
+    assert len(keys) == 5 and all(len(k) == 32 for k in keys)
+    assert diff_key(COPY_BODY, REP_BODY) == diff_key(COPY_BODY, REP_BODY)
