@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from wiretrace.report.data import StoryReport, StoryRows, build_report, load_stories, load_story_rows
+from wiretrace.report.data import StoryReport, StoryRows, build_report, load_story_rows
 from wiretrace.report.markup import StoredDiff
 from wiretrace.report.render import render_markdown, write_report
 
@@ -110,5 +110,7 @@ class ReportSummary:
         """Most conflicted first, then by position. Only the kept stories are rendered (read again:
         a night's worth of Markdown nobody sees cost more than reading twenty stories twice)."""
         kept = [story_id for *_, story_id in sorted(self._top, reverse=True)]
-        reports = load_stories(con, kept) if kept else {}
-        return [render_markdown(reports[story_id]) for story_id in kept]
+        # the Markdown shows no diff: the copies' kept diffs stand in for diffing the most conflicted
+        # (often the largest) stories again; only the copies diffed tonight, not yet written, are
+        rows = load_story_rows(con, kept, stored_diffs=True) if kept else {}
+        return [render_markdown(build_report(rows[story_id])) for story_id in kept]
