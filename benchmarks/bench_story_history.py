@@ -10,6 +10,13 @@ live stories the night wrote rows for (what the claims stage aligns). After the 
 stories are scored against the corpus's events and against the real articles the events were cut from
 (``source_text``): how much of the stories' joining is the corpus reusing its texts.
 
+The story pages of the night (``--pages``, on by default): after each side's measured night, the
+copies of the live stories it wrote are diffed against their representatives and rendered
+(``build_report`` + ``render_html``, one process, no claims: the part of a page that grows with the
+story) twice: every copy diffed, as before ``reports.copy_diffs``, and with the diffs the earlier
+nights would have kept (each earlier copy against its representative in the state before the night;
+made before the clock starts), as the reports stage now runs.
+
     .venv/bin/python -m benchmarks.bench_story_history                       # 10k x (10 + 1) nights, ~35 min
     .venv/bin/python -m benchmarks.bench_story_history --event-sources 4     # events cut from 4 articles each
     .venv/bin/python -m benchmarks.bench_story_history --kept-pairs none     # every night multiplies its reach
@@ -116,14 +123,66 @@ def step_night(args: dict) -> dict:
     after = apply_night(state, result, arts)
     live = resolve_members(after.fingerprints.select("article_id", "story_id"), after.stories)
     written = resolve_members(result.stories.select("story_id"), after.stories)["story_id"].unique()
-    return {"side": args["side"], "seconds": seconds, "phases": {k: round(v, 1) for k, v in timer.seconds.items()},
-            "articles": arts.height, "stories_written": written.len(),
-            "articles_in_written_stories": live.filter(pl.col("story_id").is_in(written.implode())).height,
-            "products": products}
+    out = {"side": args["side"], "seconds": seconds, "phases": {k: round(v, 1) for k, v in timer.seconds.items()},
+           "articles": arts.height, "stories_written": written.len(),
+           "articles_in_written_stories": live.filter(pl.col("story_id").is_in(written.implode())).height,
+           "products": products}
+    if args.get("pages"):
+        out["pages"] = _pages(state, after, written)
+    return out
+
+
+def _pages(before, after, written) -> dict:
+    """The written stories' copy sections, every copy diffed vs with the diffs earlier nights kept."""
+    import polars as pl
+
+    from wiretrace.report.data import Article, StoryRows, build_report
+    from wiretrace.report.diff import diff_copy
+    from wiretrace.report.markup import diff_key, stored_diff
+    from wiretrace.report.render import render_html
+    from wiretrace.stories import resolve_members
+
+    def representatives(state):
+        return state.copy_groups.select("copy_group_id", "representative_article_id")
+
+    members = (resolve_members(after.fingerprints.select("article_id", "story_id", "copy_group_id", "outlet",
+                                                         "published_date"), after.stories)
+               .filter(pl.col("story_id").is_in(written.implode())).unique("article_id")
+               .join(representatives(after), on="copy_group_id", how="left")
+               .with_columns(pl.col("representative_article_id").fill_null(pl.col("article_id"))))
+    texts = after.bodies.of(members["article_id"])
+    body = dict(zip(texts["article_id"], texts["body"], strict=True))
+    members = (members.join(texts.select("article_id", "title"), on="article_id", how="left")
+               .sort("story_id", "copy_group_id", "published_date", "article_id"))
+    # what the reports stage kept on earlier nights: each earlier copy against its representative then
+    earlier = (members.filter(pl.col("article_id").is_in(before.fingerprints["article_id"].implode()))
+               .drop("representative_article_id").join(representatives(before), on="copy_group_id")
+               .filter((pl.col("article_id") != pl.col("representative_article_id"))
+                       & pl.col("representative_article_id").is_in(list(body))))
+    kept = {a: stored_diff(diff_copy(body[a], body[r]), diff_key(body[a], body[r]))
+            for a, r in zip(earlier["article_id"], earlier["representative_article_id"], strict=True)}
+    story = {"label": None, "first_seen": None, "last_seen": None, "ingest_date": None}
+    stories = [[Article(r["article_id"], r["copy_group_id"], r["representative_article_id"], r["outlet"], r["title"],
+                        r["published_date"], r["published_date"], body.get(r["article_id"], ""))
+                for r in part.to_dicts()]
+               for _, part in members.group_by(["story_id"], maintain_order=True)]
+    out = {"stories": len(stories), "articles": members.height, "kept_diffs": len(kept)}
+    for mode in ("every_copy_diffed", "kept_diffs"):
+        made = 0
+        t = time.perf_counter()
+        for articles in stories:
+            stored = None if mode == "every_copy_diffed" else {a.article_id: kept[a.article_id]
+                                                              for a in articles if a.article_id in kept}
+            report = build_report(StoryRows("", story, articles, [], [], stored))
+            render_html(report)
+            made += sum(stored is None or stored.get(c.article.article_id) is not c.diff
+                        for g in report.copy_groups for c in g.copies)
+        out[mode] = {"seconds": round(time.perf_counter() - t, 1), "copies_diffed": made}
+    return out
 
 
 def bench(per_night: int, history_nights: int, event_sources: int, kept_pairs: float | None, rounds: int,
-          workdir: Path) -> dict:
+          workdir: Path, pages: bool = True) -> dict:
     nights = history_nights + 1
     corpus = workdir / "corpus.parquet"
     report = {"articles_per_night": per_night, "history_nights": history_nights, "event_sources": event_sources,
@@ -146,7 +205,7 @@ def bench(per_night: int, history_nights: int, event_sources: int, kept_pairs: f
             print(f"night {nights}, {side} (round {r + 1})", flush=True)
             report["rounds"].append(run_child("benchmarks.bench_story_history:step_night",
                                               {"workdir": str(workdir), "side": side,
-                                               "night_index": history_nights,
+                                               "night_index": history_nights, "pages": pages,
                                                "kept_pair_threshold": kept_pairs}, workdir))
     fastest = {side: min((x for x in report["rounds"] if x["side"] == side), key=lambda x: x["seconds"])
                for side in ("empty", "history")}
@@ -175,6 +234,7 @@ def markdown(sections: dict) -> str:
                   + (f" Kept pairs in the state of the measured night: {h['kept_pairs']:,}." if "kept_pairs" in h else ""),
                   "",
                   f"Measured night: history / empty (fastest rounds) = **{r['ratio']:.2f}**.", "",
+                  *_pages_lines(r["rounds"]),
                   "| round | side | seconds | story pass | articles in written stories | products: fragments, then the story pass's (rows x pool, skipped: s) |",
                   "|---|---|---|---|---|---|"]
         for k, x in enumerate(r["rounds"]):
@@ -183,6 +243,23 @@ def markdown(sections: dict) -> str:
                          f"| {x['articles_in_written_stories']:,} | {products} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _pages_lines(rounds: list[dict]) -> list[str]:
+    with_pages = [x for x in rounds if "pages" in x]
+    if not with_pages:
+        return []
+    lines = ["Story pages of the written stories (copies diffed and rendered, one process; kept: with the diffs "
+             "earlier nights kept in reports.copy_diffs):", "",
+             "| round | side | stories | articles | every copy diffed: s (copies) | with kept diffs: s (copies diffed) |",
+             "|---|---|---|---|---|---|"]
+    for k, x in enumerate(rounds):
+        if "pages" in x:
+            p = x["pages"]
+            lines.append(f"| {k // 2 + 1} | {x['side']} | {p['stories']:,} | {p['articles']:,} "
+                         f"| {p['every_copy_diffed']['seconds']:.1f} ({p['every_copy_diffed']['copies_diffed']:,}) "
+                         f"| {p['kept_diffs']['seconds']:.1f} ({p['kept_diffs']['copies_diffed']:,}) |")
+    return lines + [""]
 
 
 def _kept_pairs(option: str) -> float | None:
@@ -201,10 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kept-pairs", default="default",
                         help="StoryParams.kept_pair_threshold ('none': every night multiplies its reach)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (empty, history) of the measured night")
+    parser.add_argument("--no-pages", action="store_true", help="skip the story pages after each measured night")
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wiretrace-story-history-") as folder:
         report = bench(parse_size(opts.per_night), opts.history_nights, opts.event_sources,
-                       _kept_pairs(opts.kept_pairs), opts.rounds, Path(folder))
+                       _kept_pairs(opts.kept_pairs), opts.rounds, Path(folder), pages=not opts.no_pages)
     previous = RESULTS / "story_history.json"
     sections = json.loads(previous.read_text())["sections"] if previous.exists() else {}
     sections[_key(report)] = report
