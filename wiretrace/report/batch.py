@@ -74,11 +74,14 @@ def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> tuple[li
         report = build_report(rows)
         write_report(report, out_dir)
         copies = sum(len(group.copies) for group in report.copy_groups)
-        made = _new_diffs(report, rows.stored_diffs) if rows.stored_diffs is not None else []
-        new_diffs += made
-        done.append(WrittenReport(story_id, position, True, len(report.conflicts),
-                                  diffs_reused=copies - len(made) if rows.stored_diffs is not None else 0,
-                                  diffs_made=len(made) if rows.stored_diffs is not None else copies))
+        if rows.stored_diffs is None:
+            made, reused = copies, 0
+        else:
+            made_here = _new_diffs(report, rows.stored_diffs)
+            new_diffs += made_here
+            made, reused = len(made_here), copies - len(made_here)
+        done.append(WrittenReport(story_id, position, True, len(report.conflicts), diffs_reused=reused,
+                                  diffs_made=made))
     return done, new_diffs
 
 
