@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import xxhash
 from markupsafe import Markup
 
+import wiretrace
 from wiretrace.report.diff import CopyDiff, Segment
 
 _SEGMENT_TAGS = {"ins": ("<ins>", "</ins>"), "del": ("<del>", "</del>"),
@@ -67,9 +68,14 @@ def stored_diff(diff: CopyDiff, key: str) -> StoredDiff:
 
 
 def _code_fingerprint() -> bytes:
-    """The source of the code a stored diff's rows come from: editing it retires every stored diff."""
+    """The source of the code a stored diff's rows come from: editing it retires every stored diff.
+    (An install without sources falls back to the package version: a release retires them.)"""
     modules = (sys.modules[CopyDiff.__module__], sys.modules[__name__])
-    return xxhash.xxh3_64_digest("".join(inspect.getsource(m) for m in modules).encode())
+    try:
+        code = "".join(inspect.getsource(m) for m in modules)
+    except OSError:
+        code = f"wiretrace {wiretrace.__version__}"
+    return xxhash.xxh3_64_digest(code.encode())
 
 
 _CODE = _code_fingerprint()
