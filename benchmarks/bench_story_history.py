@@ -136,6 +136,7 @@ def _pages(before, after, written) -> dict:
     """The written stories' copy sections, every copy diffed vs with the diffs earlier nights kept."""
     import polars as pl
 
+    from wiretrace.report.batch import new_diffs_of
     from wiretrace.report.data import Article, StoryRows, build_report
     from wiretrace.report.diff import diff_copy
     from wiretrace.report.markup import diff_key, stored_diff
@@ -175,8 +176,8 @@ def _pages(before, after, written) -> dict:
                                                               for a in articles if a.article_id in kept}
             report = build_report(StoryRows("", story, articles, [], [], stored))
             render_html(report)
-            made += sum(stored is None or stored.get(c.article.article_id) is not c.diff
-                        for g in report.copy_groups for c in g.copies)
+            made += (sum(len(g.copies) for g in report.copy_groups) if stored is None
+                     else len(new_diffs_of(report, stored)))
         out[mode] = {"seconds": round(time.perf_counter() - t, 1), "copies_diffed": made}
     return out
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from wiretrace.report.data import StoryReport, StoryRows, build_report, load_story_rows
+from wiretrace.report.data import StoryReport, StoryRows, build_report, load_stories, load_story_rows
 from wiretrace.report.markup import StoredDiff
 from wiretrace.report.render import render_markdown, write_report
 
@@ -77,7 +77,7 @@ def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> tuple[li
         if rows.stored_diffs is None:
             made, reused = copies, 0
         else:
-            made_here = _new_diffs(report, rows.stored_diffs)
+            made_here = new_diffs_of(report, rows.stored_diffs)
             new_diffs += made_here
             made, reused = len(made_here), copies - len(made_here)
         done.append(WrittenReport(story_id, position, True, len(report.conflicts), diffs_reused=reused,
@@ -85,9 +85,9 @@ def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> tuple[li
     return done, new_diffs
 
 
-def _new_diffs(report: StoryReport, stored: dict[str, StoredDiff]) -> list[NewDiff]:
-    """The copies of a report built with stored diffs whose diff is not the kept one (a reused diff is
-    the kept object itself)."""
+def new_diffs_of(report: StoryReport, stored: dict[str, StoredDiff]) -> list[NewDiff]:
+    """The copies of a report built with ``stored`` diffs whose diff is not the kept one (a reused diff
+    is the kept object itself): what the report had to diff."""
     return [(view.article.article_id, group.representative.article_id, view.diff)
             for group in report.copy_groups for view in group.copies
             if stored.get(view.article.article_id) is not view.diff]
@@ -115,5 +115,5 @@ class ReportSummary:
         kept = [story_id for *_, story_id in sorted(self._top, reverse=True)]
         # the Markdown shows no diff: the copies' kept diffs stand in for diffing the most conflicted
         # (often the largest) stories again; only the copies diffed tonight, not yet written, are
-        rows = load_story_rows(con, kept, stored_diffs=True) if kept else {}
-        return [render_markdown(build_report(rows[story_id])) for story_id in kept]
+        reports = load_stories(con, kept, stored_diffs=True) if kept else {}
+        return [render_markdown(reports[story_id]) for story_id in kept]

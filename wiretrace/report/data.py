@@ -198,9 +198,12 @@ def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
             if sid in stories and members[sid] else None for sid in story_ids}
 
 
-def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, StoryReport | None]:
-    """Reports of a batch of (live) story ids; None for an id without a story row or members."""
-    return {sid: build_report(rows) if rows else None for sid, rows in load_story_rows(con, story_ids).items()}
+def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
+                 stored_diffs: bool = False) -> dict[str, StoryReport | None]:
+    """Reports of a batch of (live) story ids; None for an id without a story row or members.
+    ``stored_diffs``: copies take the diffs reports.copy_diffs keeps where still valid (load_story_rows)."""
+    return {sid: build_report(rows) if rows else None
+            for sid, rows in load_story_rows(con, story_ids, stored_diffs=stored_diffs).items()}
 
 
 def build_report(rows: StoryRows) -> StoryReport:
