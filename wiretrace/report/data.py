@@ -211,11 +211,17 @@ def build_report(rows: StoryRows) -> StoryReport:
     story_id, story, articles, claims, conflict_rows = (rows.story_id, rows.story, rows.articles, rows.claims,
                                                         rows.conflicts)
     by_id = {a.article_id: a for a in articles}
+    # a claim's k variants make k(k-1)/2 conflicts, so each side recurs: it is built once per story (and
+    # render.conflict_blocks_html renders each one once), not once per conflict it is in
+    sides: dict[tuple, ConflictSide] = {}
 
     def side(article_id: str, start: int, end: int, value: str) -> ConflictSide:
-        article = by_id.get(article_id)
-        context = value_in_context(article.body, start, end, value) if article else (Segment(value, "conflict"),)
-        return ConflictSide(article_id, article.outlet if article else None, value, context)
+        found = sides.get(key := (article_id, start, end, value))
+        if found is None:
+            article = by_id.get(article_id)
+            context = value_in_context(article.body, start, end, value) if article else (Segment(value, "conflict"),)
+            found = sides[key] = ConflictSide(article_id, article.outlet if article else None, value, context)
+        return found
 
     conflicts = tuple(
         ConflictView(r["conflict_id"], r["claim_id"], r["conflict_type"], r["claim_text"],

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import jinja2
 from jinja2.filters import do_truncate
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from wiretrace.report.data import StoryReport
+from wiretrace.report.data import ConflictSide, StoryReport
 from wiretrace.report.markup import diff_rows_html, escape_text, segments_html
 
 _HTML_ENV = jinja2.Environment(
@@ -46,6 +46,12 @@ def outlet_html(name: str | None) -> Markup:
     return Markup(escape_text(name)) if name else Markup("(unknown outlet)")
 
 
+def _count(value: object) -> str:
+    """markupsafe.escape's output for a count cell (an int's digits need no escaping), without a Markup
+    object per cell."""
+    return str(value) if type(value) is int else escape_text(str(value))
+
+
 def claim_rows_html(claims) -> Markup:
     """The rows of the claims table, each ending in a newline (a story has hundreds: one per aligned
     sentence, quote or number)."""
@@ -57,9 +63,9 @@ def claim_rows_html(claims) -> Markup:
             f'<td>{escape_text(c["claim_type"])}</td>'
             f'<td>{_truncated(c["canonical_text"], 300)}</td>'
             f'<td>{escape_text(c["claimant"] or "")}</td>\n'
-            f'<td class="num">{escape(c["article_count"])}</td><td class="num">{escape(c["outlet_count"])}</td>\n'
-            f'<td class="num">{escape(c["independent_origins"])}</td>'
-            f'<td class="num conflicts">{escape(conflicts or "")}</td>\n</tr>\n')
+            f'<td class="num">{_count(c["article_count"])}</td><td class="num">{_count(c["outlet_count"])}</td>\n'
+            f'<td class="num">{_count(c["independent_origins"])}</td>'
+            f'<td class="num conflicts">{_count(conflicts or "")}</td>\n</tr>\n')
     return Markup("".join(rows))
 
 
@@ -67,17 +73,30 @@ def conflict_blocks_html(conflicts) -> Markup:
     """One <div class="conflict"> per conflict: its type and claim, what each side says, and each value
     in its paragraph (a story of many copies can have hundreds)."""
     blocks = []
+    # a side (and a claim's text) recurs in many conflicts of a claim: each is rendered once per page
+    says_of: dict[ConflictSide, tuple[str, str]] = {}
+    claim_of: dict[str | None, str] = {}
+
+    def says(side: ConflictSide) -> tuple[str, str]:
+        """(the side's header cell, its value in context)."""
+        found = says_of.get(side)
+        if found is None:
+            found = says_of[side] = (
+                f'{outlet_html(side.outlet)} <code>{escape_text(side.article_id)}</code> says '
+                f'<mark class="conflict-value">{_truncated(side.value, 120)}</mark>', segments_html(side.context))
+        return found
+
     for c in conflicts:
         ctype, claim_id = escape_text(c.conflict_type), escape_text(c.claim_id)
-        claim = f": <i>{_truncated(c.claim_text, 200)}</i>" if c.claim_text else ""
-        says = [f'{outlet_html(side.outlet)} <code>{escape_text(side.article_id)}</code> says '
-                f'<mark class="conflict-value">{_truncated(side.value, 120)}</mark>'
-                for side in (c.a, c.b)]
+        claim = claim_of.get(c.claim_text)
+        if claim is None:
+            claim = claim_of[c.claim_text] = f": <i>{_truncated(c.claim_text, 200)}</i>" if c.claim_text else ""
+        (head_a, context_a), (head_b, context_b) = says(c.a), says(c.b)
         blocks.append(
             f'<div class="conflict" data-conflict-type="{ctype}" data-claim-id="{claim_id}">\n'
             f'<p><span class="badge">{ctype}</span> in claim <code>{claim_id}</code>{claim}</p>\n'
-            f'<table class="conflict-sides">\n<tr><th>{says[0]}</th>\n<th>{says[1]}</th></tr>\n'
-            f'<tr><td>{segments_html(c.a.context)}</td><td>{segments_html(c.b.context)}</td></tr>\n</table>\n</div>\n')
+            f'<table class="conflict-sides">\n<tr><th>{head_a}</th>\n<th>{head_b}</th></tr>\n'
+            f'<tr><td>{context_a}</td><td>{context_b}</td></tr>\n</table>\n</div>\n')
     return Markup("".join(blocks))
 
 

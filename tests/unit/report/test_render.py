@@ -21,6 +21,7 @@ from wiretrace.report import (
     write_report,
     write_reports,
 )
+from wiretrace.report.data import Article, StoryRows, build_report
 from wiretrace.report.diff import diff_copy
 from wiretrace.report.markup import diff_key, diff_rows_html, escape_text, stored_diff
 from wiretrace.report.render import outlet_html
@@ -243,3 +244,34 @@ def test_a_stored_diff_is_the_diff_rendered_under_the_key_of_both_texts():
             diff_key("c", "ab"), diff_key("bc", "a")}  # where one text ends and the other starts counts
     assert len(keys) == 5 and all(len(k) == 32 for k in keys)
     assert diff_key(COPY_BODY, REP_BODY) == diff_key(COPY_BODY, REP_BODY)
+
+
+def test_each_conflict_shows_its_own_two_sides_when_sides_recur():
+    """Three variants of one claim make three conflicts, each value a side of two of them: a side is built
+    and rendered once per page, and every conflict block still shows its own pair, each in its paragraph."""
+    towns = {"a1": "Mezhyra", "a2": "Mezhova", "a3": "Pokrovsk"}
+    articles = [Article(a, "cg_" + a, a, f"Outlet {a}", None, NIGHT, NIGHT, f"Troops reached {town} & beyond.")
+                for a, town in towns.items()]
+    start = len("Troops reached ")
+
+    def conflict(a: str, b: str) -> dict:
+        return {"conflict_id": f"cf_{a}_{b}", "claim_id": "cl_town", "conflict_type": "place",
+                "claim_text": "Troops reached <the town>", "value_a": towns[a], "article_a": a, "a_start": start,
+                "a_end": start + len(towns[a]), "value_b": towns[b], "article_b": b, "b_start": start,
+                "b_end": start + len(towns[b])}
+
+    pairs = [("a1", "a2"), ("a1", "a3"), ("a2", "a3")]
+    report = build_report(StoryRows("st_towns", {"label": None, "first_seen": None, "last_seen": None,
+                                                 "ingest_date": NIGHT},
+                                    articles, [], [conflict(a, b) for a, b in pairs]))
+    by_id = {c.conflict_id: c for c in report.conflicts}
+    assert by_id["cf_a1_a2"].a is by_id["cf_a1_a3"].a and by_id["cf_a1_a3"].b is by_id["cf_a2_a3"].b
+    html = render_html(report)
+    blocks = re.findall(r'<div class="conflict".*?</div>', html, flags=re.S)
+    assert len(blocks) == 3
+    for (a, b), block in zip(pairs, blocks, strict=True):
+        heads = re.findall(r"<th>Outlet (a\d) <code>\1</code> says <mark[^>]*>(\w+)</mark></th>", block)
+        assert heads == [(a, towns[a]), (b, towns[b])]
+        contexts = re.findall(r"<td>Troops reached <mark[^>]*>(\w+)</mark> &amp; beyond.</td>", block)
+        assert contexts == [towns[a], towns[b]]
+        assert "Troops reached &lt;the town&gt;" in block
