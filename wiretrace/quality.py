@@ -149,20 +149,18 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
                                                                  meta={"wiretrace_index": index}))
     id_columns = [c for c in ID_COLUMNS if c in frame.columns][:1]
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result_format: dict[str, Any] = {"result_format": "COMPLETE"}
-    if id_columns:
-        result_format["unexpected_index_column_names"] = id_columns
-    result = batch.validate(gx_suite, result_format=result_format)
+    # SUMMARY: the counts and the first unexpected values with their row index, named by id below. GX's
+    # own naming (COMPLETE + unexpected_index_column_names) builds a dict for every unexpected row: ~110 us
+    # each, 11.8 s for a warning that most of 310k quotes have a speaker when 101k had none.
+    result = batch.validate(gx_suite, result_format={"result_format": "SUMMARY"})
     failures = []
     for res in result.results:
         spec = suite.expectations[res.expectation_config.meta["wiretrace_index"]]
         if res.success:
             continue
         details = res.result or {}
-        sample_ids = []
-        for item in (details.get("unexpected_index_list") or [])[:SAMPLE_SIZE]:
-            if isinstance(item, dict) and id_columns:
-                sample_ids.append(str(item.get(id_columns[0])))
+        rows = (details.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]
+        sample_ids = [str(frame.at[row, id_columns[0]]) for row in rows] if id_columns else []
         failures.append({
             "type": spec["type"],
             "kwargs": spec.get("kwargs", {}),

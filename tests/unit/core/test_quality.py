@@ -82,3 +82,28 @@ def test_table_frame_pulls_only_the_columns_the_expectations_read(tmp_path):
                                     "kwargs": {"column_set": ["claim_id", "article_id", "share", "slots", "note",
                                                               "ingest_date", "run_id"]}}])
     assert validate_frame(shape, suite_frame(con, shape, "2025-06-01", "r1")).critical_passed
+
+
+def test_many_unexpected_rows_are_counted_and_the_first_named(tmp_path):
+    """A mostly-expectation over many unexpected rows: the count is all of them, the samples are the first
+    SAMPLE_SIZE in frame order, named by the id column (also under a frame index that is not 0..n-1)."""
+    from wiretrace.quality import SAMPLE_SIZE
+
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "speaker", "mostly": 0.7},
+         "severity": "warning"},
+        {"type": "expect_column_pair_values_a_to_be_greater_than_b",
+         "kwargs": {"column_A": "end", "column_B": "start"}, "severity": "critical"},
+    ])
+    n = 1_000
+    frame = pd.DataFrame({"quote_id": [f"q{i}" for i in range(n)],
+                          "speaker": [None if i % 2 else "Ana" for i in range(n)],
+                          "start": range(n), "end": [i + (1 if i % 7 else -1) for i in range(n)]},
+                         index=range(5_000, 5_000 + n))
+    failures = {f["type"]: f for f in validate_frame(suite, frame).failures}
+    nulls = failures["expect_column_values_to_not_be_null"]
+    assert nulls["unexpected_count"] == n // 2
+    assert nulls["sample_ids"] == [f"q{i}" for i in range(1, 2 * SAMPLE_SIZE, 2)]
+    spans = failures["expect_column_pair_values_a_to_be_greater_than_b"]
+    assert spans["unexpected_count"] == len(range(0, n, 7))
+    assert spans["sample_ids"] == [f"q{i}" for i in range(0, 7 * SAMPLE_SIZE, 7)]
