@@ -26,11 +26,15 @@ WITH spans AS (
     SELECT 'claims.conflicts.b', conflict_id, article_b, b_start, b_end, value_b
     FROM claims.conflicts WHERE (ingest_date = $partition OR run_id = $run_id)
 ),
-bodies AS (  -- the latest stored body of each article the spans point into (not of the whole history)
+latest AS (  -- the latest stored body of each article the spans point into (not of the whole history)
     SELECT article_id, arg_max(body, ingest_date) AS body
     FROM clean.articles
     WHERE article_id IN (SELECT DISTINCT article_id FROM spans)
     GROUP BY article_id
+),
+bodies AS (  -- length() counts a UTF-8 body's characters from its start: once per article, not per span
+    SELECT article_id, body, length(body) AS body_length
+    FROM latest
 )
 SELECT
     s.table_name,
@@ -39,7 +43,7 @@ SELECT
     s.char_start,
     s.char_end,
     b.body IS NOT NULL
-        AND s.char_start >= 0 AND s.char_end >= s.char_start AND s.char_end <= length(b.body) AS in_body,
+        AND s.char_start >= 0 AND s.char_end >= s.char_start AND s.char_end <= b.body_length AS in_body,
     coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start) = s.stored_text, false) AS slice_matches
 FROM spans s
 LEFT JOIN bodies b USING (article_id)
