@@ -150,8 +150,8 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
     id_columns = [c for c in ID_COLUMNS if c in frame.columns][:1]
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     # SUMMARY: the counts and the first unexpected values with their row index, named by id below. GX's
-    # own naming (COMPLETE + unexpected_index_column_names) builds a dict for every unexpected row: ~110 us
-    # each, 11.8 s for a warning that most of 310k quotes have a speaker when 101k had none.
+    # own naming (COMPLETE + unexpected_index_column_names) builds a dict for every unexpected row, ~110 us
+    # each: 11.8 s of the quotes suite on a ten-night bench night, for the 101k quotes without a speaker.
     result = batch.validate(gx_suite, result_format={"result_format": "SUMMARY"})
     failures = []
     for res in result.results:
