@@ -147,7 +147,7 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
         # GX does not keep the suite's order in its results: tag each expectation to map results back.
         gx_suite.add_expectation(_expectation_class(exp["type"])(**exp.get("kwargs", {}),
                                                                  meta={"wiretrace_index": index}))
-    id_columns = [c for c in ID_COLUMNS if c in frame.columns][:1]
+    id_column = next((c for c in ID_COLUMNS if c in frame.columns), None)  # names the sample rows
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     # SUMMARY: the counts and the first unexpected values with their row index, named by id below. GX's
     # own naming (COMPLETE + unexpected_index_column_names) builds a dict for every unexpected row, ~110 us
@@ -160,7 +160,7 @@ def validate_frame(suite: Suite, frame) -> SuiteOutcome:
             continue
         details = res.result or {}
         rows = (details.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]
-        sample_ids = [str(frame.at[row, id_columns[0]]) for row in rows] if id_columns else []
+        sample_ids = [str(frame.at[row, id_column]) for row in rows] if id_column else []
         failures.append({
             "type": spec["type"],
             "kwargs": spec.get("kwargs", {}),

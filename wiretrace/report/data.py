@@ -8,6 +8,7 @@ scanned clean.articles and took 183 of 444 s of a 10k-article benchmark night.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 from collections import defaultdict
 
@@ -213,15 +214,11 @@ def build_report(rows: StoryRows) -> StoryReport:
     by_id = {a.article_id: a for a in articles}
     # a claim's k variants make k(k-1)/2 conflicts, so each side recurs: it is built once per story (and
     # render.conflict_blocks_html renders each one once), not once per conflict it is in
-    sides: dict[tuple, ConflictSide] = {}
-
+    @cache
     def side(article_id: str, start: int, end: int, value: str) -> ConflictSide:
-        found = sides.get(key := (article_id, start, end, value))
-        if found is None:
-            article = by_id.get(article_id)
-            context = value_in_context(article.body, start, end, value) if article else (Segment(value, "conflict"),)
-            found = sides[key] = ConflictSide(article_id, article.outlet if article else None, value, context)
-        return found
+        article = by_id.get(article_id)
+        context = value_in_context(article.body, start, end, value) if article else (Segment(value, "conflict"),)
+        return ConflictSide(article_id, article.outlet if article else None, value, context)
 
     conflicts = tuple(
         ConflictView(r["conflict_id"], r["claim_id"], r["conflict_type"], r["claim_text"],

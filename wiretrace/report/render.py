@@ -6,6 +6,7 @@ escapes what Markdown would interpret (links, emphasis, HTML tags, table pipes).
 
 import os
 import re
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -73,24 +74,21 @@ def conflict_blocks_html(conflicts) -> Markup:
     """One <div class="conflict"> per conflict: its type and claim, what each side says, and each value
     in its paragraph (a story of many copies can have hundreds)."""
     blocks = []
-    # a side (and a claim's text) recurs in many conflicts of a claim: each is rendered once per page
-    says_of: dict[ConflictSide, tuple[str, str]] = {}
-    claim_of: dict[str | None, str] = {}
 
+    # a side (and a claim's text) recurs in many conflicts of a claim: each is rendered once per page
+    @cache
     def says(side: ConflictSide) -> tuple[str, str]:
         """(the side's header cell, its value in context)."""
-        found = says_of.get(side)
-        if found is None:
-            found = says_of[side] = (
-                f'{outlet_html(side.outlet)} <code>{escape_text(side.article_id)}</code> says '
+        return (f'{outlet_html(side.outlet)} <code>{escape_text(side.article_id)}</code> says '
                 f'<mark class="conflict-value">{_truncated(side.value, 120)}</mark>', segments_html(side.context))
-        return found
+
+    @cache
+    def about(claim_text: str | None) -> str:
+        return f": <i>{_truncated(claim_text, 200)}</i>" if claim_text else ""
 
     for c in conflicts:
         ctype, claim_id = escape_text(c.conflict_type), escape_text(c.claim_id)
-        claim = claim_of.get(c.claim_text)
-        if claim is None:
-            claim = claim_of[c.claim_text] = f": <i>{_truncated(c.claim_text, 200)}</i>" if c.claim_text else ""
+        claim = about(c.claim_text)
         (head_a, context_a), (head_b, context_b) = says(c.a), says(c.b)
         blocks.append(
             f'<div class="conflict" data-conflict-type="{ctype}" data-claim-id="{claim_id}">\n'
