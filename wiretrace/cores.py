@@ -5,6 +5,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -17,7 +18,8 @@ def usable_cores() -> int:
 
 
 def process_map(fn: Callable[[Item], Result], items: Iterable[Item], *, workers: int, batch: int,
-                initializer: Callable[[], None] | None = None) -> Iterator[Result]:
+                initializer: Callable[[], None] | None = None,
+                mp_context: BaseContext | None = None) -> Iterator[Result]:
     """``fn(item)`` for every item, in order, on a pool of ``workers`` processes.
 
     Items are taken ``batch`` at a time as the pool needs them, at most 2 x workers batches ahead
@@ -25,7 +27,7 @@ def process_map(fn: Callable[[Item], Result], items: Iterable[Item], *, workers:
     results. ``fn`` must be a module-level function (it is pickled by name).
     """
     items = iter(items)
-    with ProcessPoolExecutor(workers, initializer=initializer) as pool:
+    with ProcessPoolExecutor(workers, initializer=initializer, mp_context=mp_context) as pool:
         pending: deque[Future] = deque()
         for chunk in iter(lambda: list(islice(items, batch)), []):
             pending.append(pool.submit(_apply, fn, chunk))

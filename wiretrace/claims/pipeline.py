@@ -2,10 +2,11 @@
 
 import datetime as dt
 import gc
+import multiprocessing as mp
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import polars as pl
@@ -124,31 +125,94 @@ def process_story(task) -> dict[str, list[tuple]]:
     return rows
 
 
-def _tasks(articles: pl.DataFrame, members: pl.DataFrame,
-           stored: dict[str, tuple] | None = None) -> tuple[int, Iterator[tuple]]:
-    """(how many, the tasks): one per story, and one per article in no story yet, in story order. Only the
-    order is computed up front; a task gathers its articles' rows when it is taken, so the night's bodies
-    never all exist as Python strings at once."""
-    source = articles.select("article_id", "outlet", "body", "published_date")
-    order = (source.select("article_id", "published_date").with_row_index("row")
+# A unit of work is one story, or one article in no story yet: (story_id or None, its articles as a
+# DataFrame slice in story order, its articles' stored rows as {table: DataFrame} or None).
+Unit = tuple[str | None, pl.DataFrame, dict[str, pl.DataFrame] | None]
+
+
+def _units(articles: pl.DataFrame, members: pl.DataFrame,
+           stored: dict[str, pl.DataFrame] | None = None) -> tuple[int, Iterator[Unit]]:
+    """(how many, the units) in story order. A unit is columnar (slices and partitions, which pickle as
+    Arrow buffers): its rows become dicts where it is aligned, in a worker, not in this process."""
+    order = (articles.select("article_id", "published_date").with_row_index("row")
              .join(members.select("article_id", "story_id", "copy_group_id").unique("article_id"),
                    on="article_id", how="left")
              # order inside a story: publication date, then id — the first article of a claim is the earliest
-             .sort(["story_id", "published_date", "article_id"], nulls_last=True))
-    count = order["story_id"].drop_nulls().n_unique() + order["story_id"].null_count()
+             .sort(["story_id", "published_date", "article_id"], nulls_last=True)
+             .with_columns(_unit=(pl.col("story_id").is_null() | (pl.col("story_id") != pl.col("story_id").shift()))
+                           .fill_null(True).cum_sum() - 1))
+    units = order.group_by("_unit", maintain_order=True).agg(pl.col("story_id").first(), length=pl.len())
+    source = articles.select("article_id", "outlet", "body", "published_date")
+    stored_of = _stored_by_unit(stored, order.select("article_id", "_unit")) if stored else {}
 
-    def build() -> Iterator[tuple]:
-        for (story_id,), part in order.group_by(["story_id"], maintain_order=True):
-            rows = source[part["row"]].with_columns(copy_group_id=part["copy_group_id"]).to_dicts()
-            if stored:
-                for r in rows:
-                    r["stored"] = stored.get(r["article_id"])
-            if story_id is None:  # not in any story yet: each article is its own unit
-                yield from ((None, [r]) for r in rows)
-            else:
-                yield story_id, rows
+    def build() -> Iterator[Unit]:
+        # the units' rows are gathered a window at a time, as the pool takes them: only the stories in
+        # flight hold a copy of their bodies
+        start, window, window_start = 0, None, 0
+        for unit, story_id, length in units.iter_rows():
+            if window is None or start + length > window_start + window.height:
+                rows = order.slice(start, max(length, GATHER_ROWS))
+                window = source[rows["row"]].with_columns(copy_group_id=rows["copy_group_id"])
+                window_start = start
+            yield story_id, window.slice(start - window_start, length), stored_of.get(unit)
+            start += length
 
-    return count, build()
+    return units.height, build()
+
+
+GATHER_ROWS = 2_000  # articles gathered into story order at once
+
+
+def _stored_by_unit(stored: dict[str, pl.DataFrame], unit_of: pl.DataFrame) -> dict[int, dict[str, pl.DataFrame]]:
+    """Stored per-article rows -> unit number (``_unit`` of ``unit_of``: claims.quantities has a column
+    named unit) -> {table: its articles' rows, by article and then in the order process_article returned them}. Only articles with a stored sentence count as stored (their other
+    tables may have no rows)."""
+    covered = stored["sentences"].select("article_id").unique()
+    frames = dict(stored)
+    # quotes carry the sentence they start in by number, and the name their own extraction gave
+    frames["quotes"] = stored["quotes"].with_columns(
+        sentence_no=pl.col("sentence_id").str.extract(r":s(\d+)$").cast(pl.Int64),
+        speaker_name=pl.col("extracted_speaker_name"), speaker_key=pl.lit(None, pl.String))
+    by_unit: dict[int, dict[str, pl.DataFrame]] = {}
+    for name in PER_ARTICLE_TABLES:
+        id_column, letter = _ROW_ID[name]  # ids are numbered in process_article's order (article_id:q0, :q1, ...)
+        rows = (frames[name].join(covered, on="article_id", how="semi").join(unit_of, on="article_id")
+                .sort("_unit", "article_id", pl.col(id_column).str.extract(f":{letter}(\\d+)$").cast(pl.Int64)))
+        for (unit,), part in rows.partition_by("_unit", as_dict=True, include_key=False).items():
+            by_unit.setdefault(unit, {})[name] = part
+    return by_unit
+
+
+_ROW_ID = {"sentences": ("sentence_id", "s"), "quotes": ("quote_id", "q"), "quantities": ("quantity_id", "n"),
+           "dates": ("date_id", "d")}
+
+
+def _story_task(unit: Unit) -> tuple[str | None, list[dict]]:
+    """A unit as process_story takes it: article dicts, each with its stored (sentences, quotes,
+    quantities, dates) lists under "stored" when it has them."""
+    story_id, articles, stored = unit
+    rows = articles.to_dicts()
+    if stored:
+        lists: dict[str, tuple[list, list, list, list]] = {
+            a: ([], [], [], []) for a in stored["sentences"]["article_id"].unique().to_list()}
+        for slot, name in enumerate(PER_ARTICLE_TABLES):
+            if name in stored:
+                for row in stored[name].to_dicts():
+                    lists[row["article_id"]][slot].append(row)
+        for r in rows:
+            r["stored"] = lists.get(r["article_id"])
+    return story_id, rows
+
+
+def _process_units(units: list[Unit]) -> dict[str, pl.DataFrame]:
+    """All tables of a few units, as DataFrames: built where the rows were made, so what crosses the
+    process boundary is Arrow buffers, not millions of row tuples (those cost more to unpickle in the
+    parent than to build into frames)."""
+    rows: dict[str, list[tuple]] = {name: [] for name in SCHEMAS}
+    for unit in units:
+        for name, part in process_story(_story_task(unit)).items():
+            rows[name] += part
+    return {name: _frame(rows[name], schema) for name, schema in SCHEMAS.items()}
 
 
 def extract_claims(articles: pl.DataFrame, members: pl.DataFrame, *, workers: int = 1,
@@ -174,32 +238,7 @@ def stream_claims(articles: pl.DataFrame, members: pl.DataFrame, sink: Callable[
     each chunk out keeps the stage's memory flat in the size of the night. The concatenated chunks of a
     table are ``extract_claims``'s frame, row for row. Returns the rows per table."""
     with _gc_paused():
-        return _extract(articles, members, workers, stored_by_article(stored) if stored else None, sink)
-
-
-def stored_by_article(stored: dict[str, pl.DataFrame]) -> dict[str, tuple[list, list, list, list]]:
-    """Stored per-article rows -> article_id -> (sentences, quotes, quantities, dates) as process_article
-    returns them. Every article with a stored sentence is covered (its other lists may be empty)."""
-    by_article: dict[str, tuple[list, list, list, list]] = {
-        a: ([], [], [], []) for a in stored["sentences"]["article_id"].unique().to_list()}
-    frames = dict(stored)
-    # quotes carry the sentence they start in by number, and the name their own extraction gave
-    frames["quotes"] = stored["quotes"].with_columns(
-        sentence_no=pl.col("sentence_id").str.extract(r":s(\d+)$").cast(pl.Int64),
-        speaker_name=pl.col("extracted_speaker_name"), speaker_key=pl.lit(None, pl.String))
-    for slot, name in enumerate(PER_ARTICLE_TABLES):
-        # in the order process_article returned them: ids are numbered in it (article_id:q0, :q1, ...)
-        id_column, letter = _ROW_ID[name]
-        number = pl.col(id_column).str.extract(f":{letter}(\\d+)$").cast(pl.Int64)
-        for row in frames[name].sort(pl.col("article_id"), number).to_dicts():
-            lists = by_article.get(row["article_id"])
-            if lists is not None:
-                lists[slot].append(row)
-    return by_article
-
-
-_ROW_ID = {"sentences": ("sentence_id", "s"), "quotes": ("quote_id", "q"), "quantities": ("quantity_id", "n"),
-           "dates": ("date_id", "d")}
+        return _extract(articles, members, workers, stored, sink)
 
 
 @contextmanager
@@ -219,43 +258,55 @@ def _worker_init() -> None:
     gc.set_threshold(200_000, 50, 1000)  # same reason as _gc_paused, but bounded for a long-lived worker
 
 
-FLUSH_ROWS = 500_000  # row tuples collected before they become DataFrame chunks: a 100k night's
-                     # ~8M result rows as Python tuples peaked at 8.3 GB
+FLUSH_ROWS = 500_000  # rows (all tables) collected before they go to the sink as one chunk per table
+POOL_MIN_ARTICLES = 400  # below this a night's claims take ~2 s: less than starting a pool's workers
+                         # (each imports the stage, ~0.8 s: forkserver, as polars must not run in a fork)
 
 
 def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored, sink) -> dict[str, int]:
-    n_tasks, tasks = _tasks(articles, members, stored)
-    collected = {name: [] for name in SCHEMAS}
+    n_units, units = _units(articles, members, stored)
+    collected: dict[str, list[pl.DataFrame]] = {name: [] for name in SCHEMAS}
     counts = dict.fromkeys(SCHEMAS, 0)
     pending = 0
 
-    def add(res: dict) -> None:
+    def add(frames: dict[str, pl.DataFrame]) -> None:
         nonlocal pending
         for name in SCHEMAS:
-            collected[name] += res[name]
-            pending += len(res[name])
+            if frames[name].height:
+                collected[name].append(frames[name])
+                pending += frames[name].height
         if pending >= FLUSH_ROWS:
             flush()
 
     def flush() -> None:
         nonlocal pending
-        for name, schema in SCHEMAS.items():
+        for name in SCHEMAS:
             if collected[name]:
-                counts[name] += len(collected[name])
-                sink(name, _frame(collected[name], schema))
+                frame = pl.concat(collected[name])
+                counts[name] += frame.height
+                sink(name, frame)
                 collected[name] = []
         pending = 0
 
-    if workers > 1 and n_tasks > 1:
-        # tasks are built as the pool takes them, so only the stories in flight hold their bodies
-        for res in process_map(process_story, tasks, workers=workers, batch=max(1, min(64, n_tasks // (workers * 8))),
-                               initializer=_worker_init):
-            add(res)
+    batch = max(1, min(64, n_units // (workers * 8)))
+    if workers > 1 and n_units > 1 and articles.height >= POOL_MIN_ARTICLES:
+        # units are built as the pool takes them, so only the stories in flight hold their bodies
+        for frames in process_map(_process_units, _batched(units, batch), workers=workers, batch=1,
+                                  initializer=_worker_init, mp_context=_POOL_CONTEXT):
+            add(frames)
     else:
-        for task in tasks:
-            add(process_story(task))
+        for chunk in _batched(units, batch):
+            add(_process_units(chunk))
     flush()
     return counts
+
+
+_POOL_CONTEXT = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+
+
+def _batched(items: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -122,6 +122,7 @@ def test_streamed_chunks_concatenate_to_the_extracted_tables(seed_frames, monkey
     halves = members.with_columns(story_id=pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("st_a")).otherwise(pl.lit("st_b")))
     whole = extract_claims(articles, halves)
     monkeypatch.setattr(pipeline, "FLUSH_ROWS", 50)  # a chunk after every story
+    monkeypatch.setattr(pipeline, "POOL_MIN_ARTICLES", 0)  # workers=2: the pool even for a few articles
     chunks: dict[str, list[pl.DataFrame]] = {}
     rows = stream_claims(articles, halves, lambda name, frame: chunks.setdefault(name, []).append(frame), workers=workers)
     assert max(len(c) for c in chunks.values()) == 2

@@ -68,6 +68,7 @@ def test_two_workers_and_chunked_collection_give_the_same_tables(seed_frames, mo
     arts = pl.concat([articles.with_columns(pl.col("article_id") + f"_{k}") for k in range(3)])
     mems = pl.concat([members.with_columns(pl.col("article_id") + f"_{k}", pl.lit(f"st_{k}").alias("story_id"))
                       for k in range(3)])
+    monkeypatch.setattr(pipeline, "POOL_MIN_ARTICLES", 0)  # the pool even for a few articles
     one, two = extract_claims(arts, mems, workers=1), extract_claims(arts, mems, workers=2)
     monkeypatch.setattr(pipeline, "FLUSH_ROWS", 1)  # every story's rows become their own DataFrame chunk
     chunked = extract_claims(arts, mems, workers=2)
