@@ -1,7 +1,9 @@
 """Write the reports of many stories: rows read in batches on one connection, diffs and HTML on a pool.
 
 The warehouse connection stays in this process (DuckDB has one writer and the run holds it); workers get
-a batch's rows, build each report, write its page and send back what the run summary needs. Diffs and
+a batch's rows as Arrow tables (StoryBatch), make its Python objects, build each report, write its page
+and send back what the run summary needs. The pool forks: workers run no polars, only pyarrow's
+to_pylist. Diffs and
 rendering are ~90% of a report's cost, so two workers nearly halve the stage.
 """
 
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from wiretrace.report.data import StoryReport, StoryRows, build_report, load_stories, load_story_rows
+from wiretrace.report.data import StoryBatch, StoryReport, build_report, load_stories, read_story_batch
 from wiretrace.report.markup import StoredDiff
 from wiretrace.report.render import render_markdown, write_report
 
@@ -41,8 +43,9 @@ def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir:
     only when its kept diff is missing or stale), and hand each batch's new diffs to ``keep_diffs``
     before yielding the batch's reports. The pages are the same either way."""
     stored = keep_diffs is not None
-    tasks = ((load_story_rows(con, story_ids[first:first + batch_size], stored_diffs=stored), first + 1,
-              str(out_dir)) for first in range(0, len(story_ids), batch_size))  # read lazily, as the pool takes them
+    # read lazily, as the pool takes them; a worker makes the batch's Python objects (StoryBatch.rows)
+    tasks = ((read_story_batch(con, story_ids[first:first + batch_size], stored_diffs=stored), first + 1,
+              str(out_dir)) for first in range(0, len(story_ids), batch_size))
 
     def finished(batch: tuple[list[WrittenReport], list[NewDiff]]) -> list[WrittenReport]:
         done, new_diffs = batch
@@ -64,10 +67,10 @@ def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir:
             yield from finished(future.result())
 
 
-def _write_batch(task: tuple[dict[str, StoryRows | None], int, str]) -> tuple[list[WrittenReport], list[NewDiff]]:
-    rows_by_id, first, out_dir = task
+def _write_batch(task: tuple[StoryBatch, int, str]) -> tuple[list[WrittenReport], list[NewDiff]]:
+    batch, first, out_dir = task
     done, new_diffs = [], []
-    for position, (story_id, rows) in enumerate(rows_by_id.items(), start=first):
+    for position, (story_id, rows) in enumerate(batch.rows().items(), start=first):
         if rows is None:
             done.append(WrittenReport(story_id, position, False, 0))
             continue

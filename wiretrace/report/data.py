@@ -8,11 +8,11 @@ scanned clean.articles and took 183 of 444 s of a 10k-article benchmark night.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections import defaultdict
 from functools import cache
 
-from collections import defaultdict
-
 import duckdb
+import pyarrow as pa
 
 from wiretrace.report.diff import CopyDiff, Segment, diff_copy
 from wiretrace.report.markup import StoredDiff, diff_key, stored_diff
@@ -107,12 +107,6 @@ class StoryReport:
         return {c.claim_id for c in self.conflicts}
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def value_in_context(body: str, start: int, end: int, value: str) -> tuple[Segment, ...]:
     """The value at body[start:end] marked as a conflict, with the rest of its paragraph around it (trimmed)."""
     if not (0 <= start < end <= len(body)) or body[start:end] != value:
@@ -176,27 +170,56 @@ class StoryRows:
     stored_diffs: dict[str, StoredDiff] | None = None  # article_id -> kept diff; None: diff every copy
 
 
+@dataclass(frozen=True)
+class StoryBatch:
+    """A batch of stories' rows as read, one Arrow table per query: what the parent hands a report
+    worker, which makes the Python objects itself (``rows``). On ten nights of history, making the
+    claims' and conflicts' dicts in the parent and pickling them to the pool took 9.3 + 7.7 s."""
+    story_ids: list[str]
+    stories: pa.Table
+    members: pa.Table
+    claims: pa.Table
+    conflicts: pa.Table
+    copy_diffs: pa.Table | None  # None: the reports diff every copy
+
+    def rows(self) -> dict[str, StoryRows | None]:
+        """Each id's StoryRows; None for an id without a story row or members."""
+        stories = {r["story_id"]: r for r in self.stories.to_pylist()}
+        members, claims, conflict_rows = defaultdict(list), defaultdict(list), defaultdict(list)
+        for row in self.members.to_pylist():
+            members[row.pop("story_id")].append(Article(**row))
+        for row in self.claims.to_pylist():
+            claims[row.pop("story_id")].append(row)
+        for row in self.conflicts.to_pylist():
+            conflict_rows[row.pop("story_id")].append(row)
+        kept: dict[str, dict[str, StoredDiff]] | None = None
+        if self.copy_diffs is not None:
+            kept = defaultdict(dict)
+            for story_id, article_id, *diff in zip(*(c.to_pylist() for c in self.copy_diffs.columns)):
+                kept[story_id][article_id] = StoredDiff(*diff)
+        return {sid: StoryRows(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid],
+                               None if kept is None else kept.get(sid, {}))
+                if sid in stories and members[sid] else None for sid in self.story_ids}
+
+
+def read_story_batch(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
+                     stored_diffs: bool = False) -> StoryBatch:
+    """The rows of a batch of (live) story ids, as Arrow tables. ``stored_diffs``: also the copy diffs
+    reports.copy_diffs keeps for their members."""
+    params = {"story_ids": list(story_ids)}
+
+    def table(name: str) -> pa.Table:
+        return con.sql(_report_sql(name), params=params).to_arrow_table()
+
+    return StoryBatch(list(story_ids), table("stories"), table("story_members"), table("story_claims"),
+                      table("story_conflicts"), table("story_copy_diffs") if stored_diffs else None)
+
+
 def load_story_rows(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
                     stored_diffs: bool = False) -> dict[str, StoryRows | None]:
     """The rows of a batch of (live) story ids; None for an id without a story row or members.
     ``stored_diffs``: also the copy diffs reports.copy_diffs keeps for their members."""
-    params = {"story_ids": list(story_ids)}
-    stories = {r["story_id"]: r for r in _rows(con, _report_sql("stories"), params)}
-    members, claims, conflict_rows = defaultdict(list), defaultdict(list), defaultdict(list)
-    for row in _rows(con, _report_sql("story_members"), params):
-        members[row.pop("story_id")].append(Article(**row))
-    for row in _rows(con, _report_sql("story_claims"), params):
-        claims[row.pop("story_id")].append(row)
-    for row in _rows(con, _report_sql("story_conflicts"), params):
-        conflict_rows[row.pop("story_id")].append(row)
-    kept: dict[str, dict[str, StoredDiff]] | None = None
-    if stored_diffs:
-        kept = defaultdict(dict)
-        for story_id, article_id, *diff in con.execute(_report_sql("story_copy_diffs"), params).fetchall():
-            kept[story_id][article_id] = StoredDiff(*diff)
-    return {sid: StoryRows(sid, stories[sid], members[sid], claims[sid], conflict_rows[sid],
-                           None if kept is None else kept.get(sid, {}))
-            if sid in stories and members[sid] else None for sid in story_ids}
+    return read_story_batch(con, story_ids, stored_diffs=stored_diffs).rows()
 
 
 def load_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str], *,
