@@ -98,8 +98,8 @@ def process_article(article_id: str, body: str, published: dt.date | None):
 
 
 def process_story(task) -> dict[str, list[tuple]]:
-    """All tables of one story, each as a list of row tuples in SCHEMAS column order: tuples pickle and
-    transpose far faster than dicts, which is what lets a process pool pay off."""
+    """All tables of one story, each as a list of row tuples in SCHEMAS column order (tuples transpose
+    into columns far faster than dicts: _process_units makes them DataFrames)."""
     story_id, articles = task
     out = {name: [] for name in SCHEMAS}
     arts, reused = {}, set()
@@ -164,9 +164,10 @@ GATHER_ROWS = 2_000  # articles gathered into story order at once
 
 
 def _stored_by_unit(stored: dict[str, pl.DataFrame], unit_of: pl.DataFrame) -> dict[int, dict[str, pl.DataFrame]]:
-    """Stored per-article rows -> unit number (``_unit`` of ``unit_of``: claims.quantities has a column
-    named unit) -> {table: its articles' rows, by article and then in the order process_article returned them}. Only articles with a stored sentence count as stored (their other
-    tables may have no rows)."""
+    """Stored per-article rows -> unit number (``_unit`` of ``unit_of``; claims.quantities has a column
+    named unit) -> {table: its articles' rows, by article, each article's in the order process_article
+    returned them}. Only articles with a stored sentence count as stored (their other tables may have
+    no rows)."""
     covered = stored["sentences"].select("article_id").unique()
     frames = dict(stored)
     # quotes carry the sentence they start in by number, and the name their own extraction gave
