@@ -123,8 +123,18 @@ def render_html(report: StoryReport) -> str:
     return _HTML_ENV.get_template("story.html.j2").render(r=report)
 
 
-def render_markdown(report: StoryReport, *, max_claims: int = 10) -> str:
-    return _MD_ENV.get_template("story.md.j2").render(r=report, max_claims=max_claims).strip() + "\n"
+# Conflicts a story's Markdown lists: its page has them all.
+MARKDOWN_CONFLICTS = 25
+
+
+def render_markdown(report: StoryReport, *, max_claims: int = 10, max_conflicts: int = MARKDOWN_CONFLICTS,
+                    conflict_count: int | None = None) -> str:
+    """The story's summary for the run's Markdown: its best-supported claims and its first conflicts (the
+    page has them all; a story of ten nights can have 15,000, too many for a materialisation event).
+    ``conflict_count``: the story's conflicts when ``report`` was built from the first ones only."""
+    count = len(report.conflicts) if conflict_count is None else conflict_count
+    return _MD_ENV.get_template("story.md.j2").render(
+        r=report, max_claims=max_claims, max_conflicts=max_conflicts, conflict_count=count).strip() + "\n"
 
 
 def report_path(out_dir: str | os.PathLike, story_id: str) -> Path:

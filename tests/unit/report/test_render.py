@@ -131,8 +131,14 @@ def test_markdown_summary_neutralises_markup(con):
     md = render_markdown(load_story(con, "st_one"))
     assert "**Mezhyra**" in md and "**Mezhova**" in md
     assert "<script" not in md and "&lt;script&gt;" in md
-    assert "| place |" in md
+    assert "| place |" in md and "**Conflicts** (1 of 1)" in md
     assert md_cell("a|b [x](javascript:y) *z*\nnext") == r"a\|b \[x\]\(javascript:y\) \*z\* next"
+
+
+def test_markdown_summary_shows_the_first_conflicts_and_says_how_many_the_page_has(con):
+    md = render_markdown(load_story(con, "st_one"), max_conflicts=0)
+    assert "**Conflicts** (0 of 1: every one is on the story's page)" in md
+    assert "| place |" not in md and "**Mezhova**" not in md
 
 
 def test_written_report_and_unsafe_ids(con, tmp_path):
@@ -177,6 +183,17 @@ def test_summary_keeps_the_most_conflicted_stories_ties_to_the_earlier(con):
     summary.add(WrittenReport("st_later", 4, True, 1))  # as conflicted, but later
     assert summary.markdown(con) == [render_markdown(load_story(con, "st_one"))]
     assert ReportSummary(3).markdown(con) == []
+
+
+def test_summary_lists_the_first_conflicts_and_counts_them_all(con, monkeypatch):
+    from wiretrace.report import batch
+
+    monkeypatch.setattr(batch, "MARKDOWN_CONFLICTS", 0)  # the story's one conflict is past the cap
+    summary = ReportSummary(1)
+    summary.add(WrittenReport("st_one", 1, True, 1))
+    [md] = summary.markdown(con)
+    assert "**1** conflicts" in md and "**Conflicts** (0 of 1: every one is on the story's page)" in md
+    assert "| place |" not in md
 
 
 @pytest.mark.parametrize("text", ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>',
