@@ -58,20 +58,31 @@ GROUP BY ALL;
 COMMENT ON VIEW marts.story_sources IS 'Per live story (merges resolved): raw article count beside independent origins (copy groups) and distinct outlets of the directory, plus collections, wire-affiliated outlets, non-English articles and untrusted dates. Ten copies of one AFP text in ten outlets: article_count 10, independent_origins 1, outlet_count 10.';
 
 CREATE OR REPLACE VIEW marts.claim_sources AS
+-- mentions are counted per claim_id (the claims suite keeps it unique) before the claim's text joins
+-- them: grouping the joined rows by the text as well took 6.0 s instead of 3.1 s on ten history nights
+WITH mention_sources AS (
+    SELECT
+        cm.claim_id,
+        count(DISTINCT cm.article_id) AS article_count,
+        count(DISTINCT cm.copy_group_id) AS independent_origins,
+        count(DISTINCT coalesce(a.outlet_id, 'article:' || cm.article_id)) AS outlet_count,
+        list_sort(list_distinct(flatten(list(a.collections)))) AS collections
+    FROM claims.claim_mentions AS cm
+    LEFT JOIN marts.article_outlets AS a ON a.article_id = cm.article_id
+    GROUP BY cm.claim_id
+)
 SELECT
     c.claim_id,
     c.story_id,
     c.claim_type,
     c.canonical_text,
-    count(DISTINCT cm.article_id) AS article_count,
-    count(DISTINCT cm.copy_group_id) AS independent_origins,
-    count(DISTINCT coalesce(a.outlet_id, 'article:' || cm.article_id)) AS outlet_count,
-    list_sort(list_distinct(flatten(list(a.collections)))) AS collections,
+    m.article_count,
+    m.independent_origins,
+    m.outlet_count,
+    m.collections,
     c.ingest_date
 FROM claims.claims AS c
-JOIN claims.claim_mentions AS cm USING (claim_id)
-LEFT JOIN marts.article_outlets AS a ON a.article_id = cm.article_id
-GROUP BY ALL;
+JOIN mention_sources AS m USING (claim_id);
 COMMENT ON VIEW marts.claim_sources IS 'Per claim: articles carrying it beside independent origins (copy groups) and distinct outlets of the directory (aliases merged), and the collections it reached. marts.claims_by_story has the same counts from the claim stage with outlets as ingest named them.';
 
 CREATE OR REPLACE VIEW marts.outlet_daily_volume_by_collection AS

@@ -50,6 +50,18 @@ def test_story_counts_articles_origins_and_outlets(warehouse):
     assert story == [(5, 2, 5)]
 
 
+def test_claim_sources_recount_what_the_claim_stage_counted(warehouse):
+    # the view counts each claim's mentions again, through the outlet directory; the claims stage
+    # counted the same articles, copy groups and (here, no aliases) outlets in Python
+    total, agreeing, widest = warehouse.execute("""
+        SELECT count(*), count(*) FILTER (WHERE s.story_id = c.story_id AND s.article_count = c.article_count
+                                          AND s.independent_origins = c.copy_group_count
+                                          AND s.outlet_count = c.outlet_count), max(s.article_count)
+        FROM claims.claims c LEFT JOIN marts.claim_sources s USING (claim_id)""").fetchone()
+    assert total > 0 and agreeing == total
+    assert widest == 5  # a claim all five seed copies carry
+
+
 def test_every_claim_row_joins_a_run_with_versions(warehouse):
     total, joined = warehouse.execute("""
         SELECT count(*), count(r.run_id) FROM claims.claims c
