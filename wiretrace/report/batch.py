@@ -2,9 +2,8 @@
 
 The warehouse connection stays in this process (DuckDB has one writer and the run holds it); workers get
 a batch's rows as Arrow tables (StoryBatch), make its Python objects, build each report, write its page
-and send back what the run summary needs. The pool forks: workers run no polars, only pyarrow's
-to_pylist. Diffs and
-rendering are ~90% of a report's cost, so two workers nearly halve the stage.
+and send back what the run summary needs. Diffs and rendering are ~90% of a report's cost, so two
+workers nearly halve the stage. The pool forks: its workers run pyarrow's to_pylist, no polars.
 """
 
 import heapq
