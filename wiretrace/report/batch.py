@@ -14,8 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from wiretrace.report.data import (StoryBatch, StoryReport, build_report, load_story_rows, read_kept_diffs,
-                                   read_story_batch)
+from wiretrace.report.data import StoryBatch, StoryReport, build_report, load_story_rows, read_story_batch
 from wiretrace.report.markup import StoredDiff
 from wiretrace.report.render import MARKDOWN_CONFLICTS, render_markdown, write_report
 
@@ -30,9 +29,9 @@ class WrittenReport:
     diffs_made: int = 0  # copies diffed for the page (with stored diffs: new or stale ones, handed to keep_diffs)
 
 
-# Batches whose kept copy diffs are read in one query: a read scans every kept diff's HTML, so reading
-# them per batch of 200 stories took 7.5 s of ten history nights' reports, once per 2,000 stories 0.9 s.
-KEPT_DIFFS_BATCHES = 10
+# Batches read from the warehouse in one go: each read scans whole columns (bodies, kept diffs' HTML),
+# so reading per batch of 200 stories took 13.2 s of ten history nights' reports, per 2,000 stories ~3 s.
+BATCHES_PER_READ = 10
 
 # (copy article_id, representative article_id, the diff): a copy diff to keep in reports.copy_diffs
 NewDiff = tuple[str, str, StoredDiff]
@@ -49,13 +48,13 @@ def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir:
     stored = keep_diffs is not None
 
     def tasks() -> Iterator[tuple[StoryBatch, int, str]]:
-        # read lazily, as the pool takes them; a worker makes the batch's Python objects (StoryBatch.rows)
-        window = batch_size * KEPT_DIFFS_BATCHES
+        # read a window of batches at once (read_story_batch: a read scans whole columns), lazily as the
+        # pool takes them; a worker makes its batch's Python objects (StoryBatch.rows)
+        window = batch_size * BATCHES_PER_READ
         for start in range(0, len(story_ids), window):
-            kept = read_kept_diffs(con, story_ids[start:start + window]) if stored else None
+            rows = read_story_batch(con, story_ids[start:start + window], stored_diffs=stored)
             for first in range(start, min(start + window, len(story_ids)), batch_size):
-                yield (read_story_batch(con, story_ids[first:first + batch_size], stored_diffs=stored,
-                                        kept_diffs=kept), first + 1, str(out_dir))
+                yield rows.select(story_ids[first:first + batch_size]), first + 1, str(out_dir)
 
     def finished(batch: tuple[list[WrittenReport], list[NewDiff]]) -> list[WrittenReport]:
         done, new_diffs = batch
@@ -69,7 +68,7 @@ def write_reports(con: duckdb.DuckDBPyConnection, story_ids: list[str], out_dir:
         return
     with ProcessPoolExecutor(workers) as pool:
         pending: list[Future] = []
-        for task in tasks():  # at most workers + 1 batches read ahead: bodies are the bulk of the memory
+        for task in tasks():  # at most workers + 1 batches ahead (and one read window in this process)
             pending.append(pool.submit(_write_batch, task))
             if len(pending) > workers:
                 yield from finished(pending.pop(0).result())
