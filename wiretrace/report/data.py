@@ -7,8 +7,8 @@ scanned clean.articles and took 183 of 444 s of a 10k-article benchmark night.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
