@@ -146,8 +146,8 @@ def _units(articles: pl.DataFrame, members: pl.DataFrame,
     stored_of = _stored_by_unit(stored, order.select("article_id", "_unit")) if stored else {}
 
     def build() -> Iterator[Unit]:
-        # the units' rows are gathered a window at a time, as the pool takes them: only the stories in
-        # flight hold a copy of their bodies
+        # the units' rows are gathered GATHER_ROWS articles at a time, as the pool takes them: only that
+        # window and the stories in flight hold a copy of their bodies
         start, window, window_start = 0, None, 0
         for unit, story_id, length in units.iter_rows():
             if window is None or start + length > window_start + window.height:
