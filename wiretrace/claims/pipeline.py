@@ -2,11 +2,10 @@
 
 import datetime as dt
 import gc
-import multiprocessing as mp
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 
 import numpy as np
 import polars as pl
@@ -23,7 +22,7 @@ from wiretrace.claims.normalize import canonicalise_speakers
 from wiretrace.claims.quantities import extract_quantities
 from wiretrace.claims.quotes import extract_quotes
 from wiretrace.claims.sentences import split_sentences
-from wiretrace.cores import process_map
+from wiretrace.cores import batched, fresh_process_context, process_map
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "sentences": {"sentence_id": pl.String, "article_id": pl.String, "sentence_no": pl.Int32,
@@ -292,22 +291,14 @@ def _extract(articles: pl.DataFrame, members: pl.DataFrame, workers: int, stored
     batch = max(1, min(64, n_units // (workers * 8)))
     if workers > 1 and n_units > 1 and articles.height >= POOL_MIN_ARTICLES:
         # units are built as the pool takes them, so only the stories in flight hold their bodies
-        for frames in process_map(_process_units, _batched(units, batch), workers=workers, batch=1,
-                                  initializer=_worker_init, mp_context=_POOL_CONTEXT):
+        for frames in process_map(_process_units, batched(units, batch), workers=workers, batch=1,
+                                  initializer=_worker_init, mp_context=fresh_process_context()):
             add(frames)
     else:
-        for chunk in _batched(units, batch):
+        for chunk in batched(units, batch):
             add(_process_units(chunk))
     flush()
     return counts
-
-
-_POOL_CONTEXT = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-
-
-def _batched(items: Iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(items, size)):
-        yield chunk
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:

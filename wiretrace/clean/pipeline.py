@@ -7,11 +7,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields
 from typing import Callable, Iterator
 from datetime import date, datetime
-import multiprocessing as mp
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+
+from wiretrace.cores import fresh_process_context
 
 from .frequency import LINE_STATS_SCHEMA, OutletLineCounter, fingerprint_arrays
 from .html import TRAFILATURA_SETTINGS, HtmlCleanError, HtmlExtract, extract_html
@@ -77,7 +78,7 @@ class _HtmlExtractor:
 
     def __init__(self, workers: int, job: Callable[[tuple], object] = _html_job):
         self.workers, self.job = workers, job  # job: one page (tests give one that crashes its worker)
-        self.ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        self.ctx = fresh_process_context()
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "_HtmlExtractor":
@@ -248,7 +249,7 @@ def _shard_results(docs: pl.DataFrame, line_stats, shards: list[list[int]], html
             for shard in shards:
                 yield _shard_job(job(shard))
             return
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        ctx = fresh_process_context()
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             in_flight = deque()
             for shard in shards:
