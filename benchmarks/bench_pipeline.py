@@ -691,8 +691,9 @@ def write_results(reports: list[dict]) -> None:
     path = RESULTS / "pipeline.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     sizes = previous.get("sizes", {})
-    for r in reports:
-        sizes[r["size"]] = r
+    for r in reports:  # a run on another corpus shape keeps its own section beside the default one's
+        shape = f", event_sources {r['event_sources']}" if r.get("event_sources", 1) > 1 else ""
+        sizes[r["size"] + shape] = r
     doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
            "targets": TARGETS, "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": sizes}
     order = sorted(sizes.values(), key=lambda r: r["articles_per_night"])
