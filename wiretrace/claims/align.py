@@ -439,23 +439,18 @@ def _small_replacements(a: list[str], b: list[str], most: int = 3) -> list[tuple
     C++) that replaces 1..most tokens of a with 1..most tokens of b: what a changed number or name
     looks like. Pure insertions and deletions, and longer rewrites, are not slot changes."""
     out = []
-    run = None  # [a0, a1, b0, b1] of the current run of deletes and inserts
-
-    def keep(a0, a1, b0, b1):
-        if 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
-            out.append((a0, a1, b0, b1))
-
-    for tag, a0, a1, b0, b1 in Indel.opcodes(a, b).as_list():  # tuples: far cheaper than Opcode objects
-        if tag == "equal":
-            if run is not None:
-                keep(*run)
-                run = None
-        elif run is None:
-            run = [a0, a1, b0, b1]
-        else:
-            run[1], run[3] = a1, b1
-    if run is not None:
-        keep(*run)
+    a0 = a1 = b0 = b1 = -1  # the current run of deletes and inserts (a0 < 0: none); runs once per pair
+    for tag, x0, x1, y0, y1 in Indel.opcodes(a, b).as_list():  # of variants: tuples, no Opcode objects
+        if tag != "equal":
+            if a0 < 0:
+                a0, b0 = x0, y0
+            a1, b1 = x1, y1
+        elif a0 >= 0:
+            if 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
+                out.append((a0, a1, b0, b1))
+            a0 = -1
+    if a0 >= 0 and 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
+        out.append((a0, a1, b0, b1))
     return out
 
 
@@ -463,11 +458,14 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
     tokens, normalised = {}, {}
 
     def normalised_of(i):
-        """Sentence i's folded words, and which of them are numbers (each variant is compared with every
-        other one: the number test runs once per word, not once per word per pair)."""
+        """Sentence i's folded words, and how many of its words before each position are numbers (each
+        variant is compared with every other one: this runs once per sentence, not once per pair)."""
         if i not in normalised:
             words = list(map(_norm_token, swords[i][0]))
-            normalised[i] = words, [n[:1].isdigit() and _NUM_TOKEN.match(n) is not None for n in words]
+            numbers_before = [0]
+            for w in words:
+                numbers_before.append(numbers_before[-1] + (w[:1].isdigit() and _NUM_TOKEN.match(w) is not None))
+            normalised[i] = words, numbers_before
         return normalised[i]
 
     def tokens_of(i):
@@ -491,17 +489,17 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
                 continue
             ia, ib = pair
             sa, sb = swords[ia][0], swords[ib][0]
-            (na_, num_a), (nb_, num_b) = normalised_of(ia), normalised_of(ib)
+            (na_, count_a), (nb_, count_b) = normalised_of(ia), normalised_of(ib)
             for a0, a1, b0, b1 in _small_replacements(na_, nb_):
-                nums_a = {na_[k] for k in range(a0, a1) if num_a[k]}
-                nums_b = {nb_[k] for k in range(b0, b1) if num_b[k]}
-                if nums_a and nums_b:
+                if count_a[a1] > count_a[a0] and count_b[b1] > count_b[b0]:  # numbers on both sides
+                    nums_a = {w for w in na_[a0:a1] if w[:1].isdigit() and _NUM_TOKEN.match(w)}
+                    nums_b = {w for w in nb_[b0:b1] if w[:1].isdigit() and _NUM_TOKEN.match(w)}
                     if nums_a != nums_b:
                         _emit(cid, "number", tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib],
                               arts, add_conflict)
                     continue
-                if a1 - a0 == 1 and b1 - b0 == 1 and sa[a0][:1].isupper() and sb[b0][:1].isupper() \
-                        and a0 > 0 and b0 > 0 and not names_equivalent(sa[a0], sb[b0]):
+                if a1 - a0 == 1 and b1 - b0 == 1 and a0 > 0 and b0 > 0 and sa[a0][:1].isupper() \
+                        and sb[b0][:1].isupper() and not names_equivalent(sa[a0], sb[b0]):
                     ctype = "place" if na_[a0 - 1] in _PLACE_CUES else "name"
                     _emit(cid, ctype, tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib], arts,
                           add_conflict)
