@@ -147,6 +147,60 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
     return ii[ok].astype(np.int64), jj[ok].astype(np.int64)
 
 
+def _token_set_candidates(words: list[list[str]], ii: list[int], jj: list[int], *, min_shared: int,
+                          cutoff: float) -> list[tuple[int, int]]:
+    """The pairs (i, j) whose word sets share at least ``min_shared`` words and whose
+    ``fuzz.token_set_ratio`` can reach ``cutoff``, decided for all pairs at once from counts.
+
+    token_set_ratio (rapidfuzz) is the best of three ratios of the sorted joined sets: the shared words
+    ``sect`` against ``sect + only_a`` and against ``sect + only_b`` (exact from the strings' lengths),
+    and ``sect + only_a`` against ``sect + only_b``, whose LCS is at most ``sect`` plus the characters
+    ``only_a`` and ``only_b`` have in common (counted per character, spaces included). A pair whose bound
+    stays below the cutoff cannot reach it, so its C++ ratio (~7 us) is not needed: the result is exact.
+    """
+    if not ii:
+        return []
+    vocab: dict[str, int] = {}
+    rows = [[vocab.setdefault(t, len(vocab)) for t in set(w)] for w in words]
+    lens = np.fromiter(map(len, rows), np.int64, len(rows))
+    keys = sparse.csr_matrix((np.ones(int(lens.sum()), np.int32), np.fromiter(chain.from_iterable(rows), np.int64),
+                              np.concatenate(([0], np.cumsum(lens)))), shape=(len(rows), len(vocab)))
+    # characters of each word (one column per distinct character)
+    tokens = list(vocab)
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), np.uint32)
+    chars, column = np.unique(codes, return_inverse=True)
+    token_of_char = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), np.int64, len(tokens)))
+    token_chars = np.bincount(token_of_char * len(chars) + column, minlength=len(tokens) * len(chars)
+                              ).reshape(len(tokens), len(chars))
+    key_chars = keys @ token_chars
+    out = []
+    for start in range(0, len(ii), _PAIRS_AT_ONCE):
+        i = np.asarray(ii[start:start + _PAIRS_AT_ONCE], np.int64)
+        j = np.asarray(jj[start:start + _PAIRS_AT_ONCE], np.int64)
+        both = keys[i].multiply(keys[j]).tocsr()  # pair x word: the shared words
+        n_sect = np.asarray(both.sum(axis=1)).ravel()
+        enough = n_sect >= min_shared
+        i, j, n_sect, sect_chars = i[enough], j[enough], n_sect[enough], both[enough] @ token_chars
+        only_a, only_b = key_chars[i] - sect_chars, key_chars[j] - sect_chars
+        n_a, n_b = lens[i] - n_sect, lens[j] - n_sect  # words only in a, only in b
+        sect_len = sect_chars.sum(axis=1) + n_sect - 1  # joined with single spaces (n_sect >= 1 here)
+        ab_len = only_a.sum(axis=1) + np.maximum(n_a - 1, 0)
+        ba_len = only_b.sum(axis=1) + np.maximum(n_b - 1, 0)
+        sect_ab, sect_ba = sect_len + 1 + ab_len, sect_len + 1 + ba_len
+        common = np.minimum(only_a, only_b).sum(axis=1) + np.maximum(np.minimum(n_a, n_b) - 1, 0)
+        bound = np.maximum.reduce([
+            100.0 * (1 - (1 + ab_len) / (sect_len + sect_ab)),
+            100.0 * (1 - (1 + ba_len) / (sect_len + sect_ba)),
+            100.0 * (1 - np.maximum(ab_len + ba_len - 2 * common, 0) / (sect_ab + sect_ba))])
+        # a subset scores 100; the margin keeps float rounding on the safe side
+        keep = (n_a == 0) | (n_b == 0) | (bound >= cutoff - 0.01)
+        out += zip(i[keep].tolist(), j[keep].tolist())
+    return out
+
+
+_PAIRS_AT_ONCE = 50_000  # bounds the pair x word and pair x character arrays (~30 MB)
+
+
 def _claim_id(story_id, claim_type, article_id, start) -> str:
     return "cl_" + xxhash.xxh64(f"{story_id}|{claim_type}|{article_id}|{start}".encode()).hexdigest()[:12]
 
@@ -331,14 +385,24 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         # token-set test for one sentence contained in a longer one
         words = [k.split() for k in distinct]
         sorted_keys = [" ".join(sorted(w)) for w in words]
+        first = [first_of_key[k] for k in distinct]
         ii, jj = _overlap_pairs(words, 0.3, common_df=max(50, len(distinct) // 10))
+        grey_i, grey_j = [], []
         for i, j in zip(ii.tolist(), jj.tolist()):
-            if uf.joined(first_of_key[distinct[i]], first_of_key[distinct[j]]):
+            if uf.joined(first[i], first[j]):
                 continue  # already one group through others (as above)
             score = fuzz.ratio(sorted_keys[i], sorted_keys[j], score_cutoff=45)
-            if score >= 72 or (score and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88)
-                               and len(set(words[i]) & set(words[j])) >= 7):
-                uf.union(first_of_key[distinct[i]], first_of_key[distinct[j]])
+            if score >= 72:
+                uf.union(first[i], first[j])
+            elif score:
+                grey_i.append(i)
+                grey_j.append(j)
+        # the grey zone's pairs join when they share 7 words and reach the token-set ratio; those tests
+        # run after the strong pairs (the groups are the connected components either way), and the ratio
+        # only where a bound from character counts says it can be reached (~1 pair in 7 of the grey zone)
+        for i, j in _token_set_candidates(words, grey_i, grey_j, min_shared=7, cutoff=88):
+            if not uf.joined(first[i], first[j]) and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88):
+                uf.union(first[i], first[j])
     slots_of: dict[str, tuple[list, list]] = {}
     for group in uf.groups():
         if len(group) == 1:  # most sentences of a story are in one article only
