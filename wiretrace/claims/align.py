@@ -198,7 +198,7 @@ def _token_set_candidates(words: list[list[str]], ii: list[int], jj: list[int], 
     return out
 
 
-_PAIRS_AT_ONCE = 50_000  # bounds the pair x word and pair x character arrays (~30 MB)
+_PAIRS_AT_ONCE = 20_000  # pairs bounded at once: each pair x character array is ~10 MB (60 distinct characters)
 
 
 def _partial_ratio_may_reach(a: str, b: str, cutoff: float) -> bool:
@@ -422,7 +422,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
                 grey_j.append(j)
         # the grey zone's pairs join when they share 7 words and reach the token-set ratio; those tests
         # run after the strong pairs (the groups are the connected components either way), and the ratio
-        # only where a bound from character counts says it can be reached (~1 pair in 7 of the grey zone)
+        # only where a bound from character counts says it can be reached (1 grey pair in 20, history replay)
         for i, j in _token_set_candidates(words, grey_i, grey_j, min_shared=7, cutoff=88):
             if not uf.joined(first[i], first[j]) and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88):
                 uf.union(first[i], first[j])
@@ -526,8 +526,9 @@ def _small_replacements(a: list[str], b: list[str], most: int = 3) -> list[tuple
     C++) that replaces 1..most tokens of a with 1..most tokens of b: what a changed number or name
     looks like. Pure insertions and deletions, and longer rewrites, are not slot changes."""
     out = []
-    a0 = a1 = b0 = b1 = -1  # the current run of deletes and inserts (a0 < 0: none); runs once per pair
-    for tag, x0, x1, y0, y1 in Indel.opcodes(a, b).as_list():  # of variants: tuples, no Opcode objects
+    # runs once per pair of a claim's variants: plain ints and tuples (as_list), no closures or Opcode objects
+    a0 = a1 = b0 = b1 = -1  # the current run of deletes and inserts (a0 < 0: none yet)
+    for tag, x0, x1, y0, y1 in Indel.opcodes(a, b).as_list():
         if tag != "equal":
             if a0 < 0:
                 a0, b0 = x0, y0
