@@ -35,6 +35,14 @@ latest AS (  -- the latest stored body of each article the spans point into (not
 bodies AS (  -- length() counts a UTF-8 body's characters from its start: once per article, not per span
     SELECT article_id, body, length(body) AS body_length
     FROM latest
+),
+-- substr walks a UTF-8 string from its start to find a character offset (~1 ns a byte, for every span), so
+-- a span is sliced from an overlapping piece of its body: 2,048 characters starting every 1,024. A span
+-- that starts in piece k and is at most 1,024 characters long lies inside it; any other span is sliced
+-- from the whole body, as before. Same values, a third of the time (3.9M spans: 16 s -> 6 s).
+pieces AS (
+    SELECT article_id, piece_start, substr(body, piece_start + 1, 2048) AS piece
+    FROM bodies, unnest(range(0, body_length, 1024)) AS starts(piece_start)
 )
 SELECT
     s.table_name,
@@ -44,6 +52,10 @@ SELECT
     s.char_end,
     b.body IS NOT NULL
         AND s.char_start >= 0 AND s.char_end >= s.char_start AND s.char_end <= b.body_length AS in_body,
-    coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start) = s.stored_text, false) AS slice_matches
+    coalesce(CASE WHEN p.piece IS NOT NULL AND s.char_end >= s.char_start AND s.char_end - p.piece_start <= 2048
+                  THEN substr(p.piece, s.char_start - p.piece_start + 1, s.char_end - s.char_start) = s.stored_text
+                  ELSE substr(b.body, s.char_start + 1, s.char_end - s.char_start) = s.stored_text END,
+             false) AS slice_matches
 FROM spans s
 LEFT JOIN bodies b USING (article_id)
+LEFT JOIN pieces p ON p.article_id = s.article_id AND s.char_start >= 0 AND p.piece_start = s.char_start // 1024 * 1024

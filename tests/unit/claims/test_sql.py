@@ -124,3 +124,36 @@ def test_reusable_articles_are_earlier_unchanged_and_carry_their_extracted_speak
         assert reusable(earlier) == sorted(set(ids) - {ids[1], named})
     finally:
         warehouse.execute("ROLLBACK")
+
+
+def test_offsets_check_slices_spans_anywhere_in_a_long_body_as_the_whole_body_does():
+    # spans sliced from overlapping pieces of the body (sql/checks/claims_offsets.sql) must give what
+    # slicing the whole body gives: at piece borders, past 2,048 characters, longer than a piece, at
+    # and past the end, backwards, with multi-byte characters before them
+    import random
+
+    rng = random.Random(7)
+    body = "".join(rng.choice("abcdé€ \n") for _ in range(5000))
+    con = duckdb.connect(":memory:")
+    con.execute((ROOT / "sql/ddl/40_claims.sql").read_text())
+    con.execute("CREATE SCHEMA clean; CREATE TABLE clean.articles (article_id VARCHAR, body VARCHAR, ingest_date DATE)")
+    con.execute("INSERT INTO clean.articles VALUES ('a1', ?, ?), ('a2', NULL, ?)", [body, PARTITION, PARTITION])
+    starts = [0, 1, 1023, 1024, 1025, 2047, 2048, 2049, 3072, 4095, 4999, 5000, 5001, -1]
+    lengths = [0, 1, 7, 1023, 1024, 1025, 2048, 3000, -2]
+    spans = [(s, s + n) for s in starts for n in lengths] + [(rng.randrange(5000), 0) for _ in range(50)]
+    spans = [(s, e if e else s + rng.randrange(1, 1500)) for s, e in spans]
+    # each span twice: with the text it points at, and with one character changed
+    texts = [(s, e, body[max(s, 0):max(e, 0)]) for s, e in spans]
+    texts += [(s, e, t[:-1] + ("x" if t[-1:] != "x" else "y")) for s, e, t in texts]
+    rows = [(f"a1:s{i}", "a1", i, s, e, t) for i, (s, e, t) in enumerate(texts)] + [("a2:s0", "a2", 0, 0, 5, "hello")]
+    con.executemany("INSERT INTO claims.sentences VALUES (?, ?, ?, ?, ?, ?, ?, 'r1')", [r + (PARTITION,) for r in rows])
+    frame = _check(con, "claims_offsets").sort("row_key")
+    whole = con.sql("""SELECT s.sentence_id AS row_key, coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start)
+                       = s.text, false) AS slice_matches
+                       FROM claims.sentences s LEFT JOIN clean.articles b USING (article_id)""").pl().sort("row_key")
+    assert frame.height == len(rows) and frame["row_key"].to_list() == whole["row_key"].to_list()
+    assert frame["slice_matches"].to_list() == whole["slice_matches"].to_list()
+    # and that is Python's slicing for the spans inside the body
+    inside = {r[0]: r[5] == body[r[3]:r[4]] for r in rows if r[1] == "a1" and 0 <= r[3] <= r[4] <= len(body)}
+    assert {k: v for k, v in zip(frame["row_key"], frame["slice_matches"]) if k in inside} == inside
+    assert sum(inside.values()) > 50 and not all(inside.values())
