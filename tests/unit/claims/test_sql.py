@@ -148,8 +148,9 @@ def test_offsets_check_slices_spans_anywhere_in_a_long_body_as_the_whole_body_do
     rows = [(f"a1:s{i}", "a1", i, s, e, t) for i, (s, e, t) in enumerate(texts)] + [("a2:s0", "a2", 0, 0, 5, "hello")]
     con.executemany("INSERT INTO claims.sentences VALUES (?, ?, ?, ?, ?, ?, ?, 'r1')", [r + (PARTITION,) for r in rows])
     frame = _check(con, "claims_offsets").sort("row_key")
-    whole = con.sql("""SELECT s.sentence_id AS row_key, coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start)
-                       = s.text, false) AS slice_matches
+    whole = con.sql("""SELECT s.sentence_id AS row_key,
+                              coalesce(substr(b.body, s.char_start + 1, s.char_end - s.char_start) = s.text, false)
+                                  AS slice_matches
                        FROM claims.sentences s LEFT JOIN clean.articles b USING (article_id)""").pl().sort("row_key")
     assert frame.height == len(rows) and frame["row_key"].to_list() == whole["row_key"].to_list()
     assert frame["slice_matches"].to_list() == whole["slice_matches"].to_list()
