@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from itertools import chain
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import xxhash
@@ -104,12 +105,30 @@ class _UnionFind:
         return list(out.values())
 
 
-def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
-                   common_df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+class _Incidence(NamedTuple):
+    """Which distinct tokens each of some token sets holds."""
+    tokens: list[str]  # column -> token
+    sizes: np.ndarray  # distinct tokens per set
+    matrix: sparse.csr_matrix  # set x token, 1 where the set holds the token
+
+
+def _incidence(token_sets: list) -> _Incidence:
+    vocab: dict = {}
+    token_ids = [{vocab.setdefault(t, len(vocab)) for t in ts} for ts in token_sets]
+    sizes = np.fromiter(map(len, token_ids), np.int64, len(token_ids))
+    indices = np.fromiter(chain.from_iterable(token_ids), np.int64, int(sizes.sum()))
+    matrix = sparse.csr_matrix((np.ones(len(indices), np.int32), indices, np.concatenate(([0], np.cumsum(sizes)))),
+                               shape=(len(token_ids), len(vocab) or 1))
+    return _Incidence(list(vocab), sizes, matrix)
+
+
+def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0, common_df: int = 0,
+                   incidence: _Incidence | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (i < j) of token sets that share at least ``min_shared`` of the smaller set (and
     reach ``jaccard``), from one sparse incidence product — the blocking step that keeps alignment near
     linear instead of comparing every sentence of a story with every other one. Tokens in more than
-    ``common_df`` sets (when > 0) do not count: they would pair everything with everything."""
+    ``common_df`` sets (when > 0) do not count: they would pair everything with everything.
+    ``incidence``: the sets' ``_incidence``, when the caller has it already."""
     n = len(token_sets)
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -119,12 +138,9 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
                  if (k := len(sets[i] & sets[j])) >= max(1, min_shared * min(len(sets[i]), len(sets[j])))
                  and k >= jaccard * (len(sets[i]) + len(sets[j]) - k)]
         return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
-    vocab: dict = {}
-    token_ids = [{vocab.setdefault(t, len(vocab)) for t in ts} for ts in token_sets]
-    lens = np.fromiter(map(len, token_ids), np.int64, n)
-    indices = np.fromiter(chain.from_iterable(token_ids), np.int64, int(lens.sum()))
-    indptr = np.concatenate(([0], np.cumsum(lens)))
-    n_vocab = len(vocab) or 1
+    full = incidence if incidence is not None else _incidence(token_sets)
+    lens, indices, indptr = full.sizes, full.matrix.indices.astype(np.int64), full.matrix.indptr
+    n_vocab = full.matrix.shape[1]
     if common_df:
         df = np.bincount(indices, minlength=n_vocab)
         keep = df[indices] <= common_df
@@ -133,10 +149,11 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
             indices = indices[keep]
             lens = np.bincount(rows, minlength=n)
             indptr = np.concatenate(([0], np.cumsum(lens)))
-    incidence = sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(n, n_vocab))
+    counted = full.matrix if not common_df else \
+        sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(n, n_vocab))
     # the product's upper triangle read off its CSR arrays (what triu(...).tocoo() gives, in the same
     # order, without building two COO matrices: that overhead was ~5% of the claims stage)
-    shared = incidence @ incidence.T
+    shared = counted @ counted.T
     rows = np.repeat(np.arange(n), np.diff(shared.indptr))
     upper = rows < shared.indices
     ii, jj, inter = rows[upper], shared.indices[upper], shared.data[upper]
@@ -148,7 +165,7 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
 
 
 def _token_set_candidates(words: list[list[str]], ii: list[int], jj: list[int], *, min_shared: int,
-                          cutoff: float) -> list[tuple[int, int]]:
+                          cutoff: float, incidence: _Incidence | None = None) -> list[tuple[int, int]]:
     """The pairs (i, j) whose word sets share at least ``min_shared`` words and whose
     ``fuzz.token_set_ratio`` can reach ``cutoff``, decided for all pairs at once from counts.
 
@@ -157,16 +174,12 @@ def _token_set_candidates(words: list[list[str]], ii: list[int], jj: list[int], 
     and ``sect + only_a`` against ``sect + only_b``, whose LCS is at most ``sect`` plus the characters
     ``only_a`` and ``only_b`` have in common (counted per character, spaces included). A pair whose bound
     stays below the cutoff cannot reach it, so its C++ ratio (~7 us) is not needed: the result is exact.
+    ``incidence``: the word lists' ``_incidence``, when the caller has it already.
     """
     if not ii:
         return []
-    vocab: dict[str, int] = {}
-    rows = [[vocab.setdefault(t, len(vocab)) for t in set(w)] for w in words]
-    lens = np.fromiter(map(len, rows), np.int64, len(rows))
-    keys = sparse.csr_matrix((np.ones(int(lens.sum()), np.int32), np.fromiter(chain.from_iterable(rows), np.int64),
-                              np.concatenate(([0], np.cumsum(lens)))), shape=(len(rows), len(vocab)))
+    tokens, lens, keys = incidence if incidence is not None else _incidence(words)
     # characters of each word (one column per distinct character)
-    tokens = list(vocab)
     codes = np.frombuffer("".join(tokens).encode("utf-32-le"), np.uint32)
     chars, column = np.unique(codes, return_inverse=True)
     token_of_char = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), np.int64, len(tokens)))
@@ -409,7 +422,8 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         words = [k.split() for k in distinct]
         sorted_keys = [" ".join(sorted(w)) for w in words]
         first = [first_of_key[k] for k in distinct]
-        ii, jj = _overlap_pairs(words, 0.3, common_df=max(50, len(distinct) // 10))
+        incidence = _incidence(words)  # for the blocking and the grey zone's bound alike
+        ii, jj = _overlap_pairs(words, 0.3, common_df=max(50, len(distinct) // 10), incidence=incidence)
         grey_i, grey_j = [], []
         for i, j in zip(ii.tolist(), jj.tolist()):
             if uf.joined(first[i], first[j]):
@@ -423,7 +437,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
         # the grey zone's pairs join when they share 7 words and reach the token-set ratio; those tests
         # run after the strong pairs (the groups are the connected components either way), and the ratio
         # only where a bound from character counts says it can be reached (1 grey pair in 20, history replay)
-        for i, j in _token_set_candidates(words, grey_i, grey_j, min_shared=7, cutoff=88):
+        for i, j in _token_set_candidates(words, grey_i, grey_j, min_shared=7, cutoff=88, incidence=incidence):
             if not uf.joined(first[i], first[j]) and fuzz.token_set_ratio(distinct[i], distinct[j], score_cutoff=88):
                 uf.union(first[i], first[j])
     slots_of: dict[str, tuple[list, list]] = {}
