@@ -165,7 +165,8 @@ def exports_path(warehouse: WarehouseResource) -> Path:
     owners=["team:wiretrace"],
     kinds={"parquet", "csv"},
     description="Every marts view and table as Parquet and CSV, uncapped, in hive-style folders by "
-                "publication date, with the data dictionary and a manifest (data/exports by default).",
+                "publication date, with the data dictionary and a manifest (data/exports by default). "
+                "Partitions whose rows did not change keep the last export's files.",
 )
 def sources_exports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     target = exports_path(warehouse)
@@ -174,6 +175,9 @@ def sources_exports(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         exported = export_marts(con, target)
         return StageOutput(writes=[], figures={
             "exports": str(target), "relations": len(exported), "rows": sum(e.rows for e in exported),
-            "partitioned": sum(e.partition_column is not None for e in exported)})
+            "partitioned": sum(e.partition_column is not None for e in exported),
+            # partitions (or unpartitioned files) written tonight vs kept from the last export unchanged
+            "partitions_written": sum(e.written for e in exported),
+            "partitions_reused": sum(e.reused for e in exported)})
 
     return run_stage(context, warehouse, compute)

@@ -4,6 +4,7 @@ Tables are compared by checksums computed in SQL over every column but run ids a
 (tests/reliability/helpers.py), so any changed, missing or duplicated row shows.
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.conftest import SAMPLE, run_nightly
 from tests.reliability.helpers import mismatches, table_checksums
+from wiretrace.export import partition_fingerprints
 
 NIGHT_1, NIGHT_2 = "2025-06-10", "2025-06-11"
 
@@ -66,6 +68,7 @@ def two_nights(tmp_path_factory) -> dict:
             shutil.copy(seed, inbox / night / seed.name)
     warehouse = root / "warehouse.duckdb"
     diffs = {}  # the story reports' copy diffs: (made, reused) by the run, and rows kept after it
+    exports = {}  # the exports' partitions (written, reused) by the run
     pages = warehouse.parent / "reports"
 
     def night(name: str, partition: str) -> None:
@@ -80,6 +83,10 @@ def two_nights(tmp_path_factory) -> dict:
         finally:
             con.close()
         diffs[name] = (figures["copy diffs made"].value, figures["copy diffs reused"].value, kept)
+        [event] = [e for e in result.get_asset_materialization_events()
+                   if e.asset_key == dg.AssetKey(["sources", "exports"])]
+        figures = event.step_materialization_data.materialization.metadata
+        exports[name] = (figures["partitions_written"].value, figures["partitions_reused"].value)
 
     night("night 1", NIGHT_1)
     night("night 2", NIGHT_2)
@@ -89,7 +96,7 @@ def two_nights(tmp_path_factory) -> dict:
               "content": table_checksums(warehouse, ignored_columns=frozenset({"ingest_date"})),
               "pages": {p.name: p.read_text(encoding="utf-8") for p in pages.glob("*.html")}}
     night("night 1 again", NIGHT_1)
-    return {"warehouse": warehouse, "before": before, "diffs": diffs, "pages": pages}
+    return {"warehouse": warehouse, "before": before, "diffs": diffs, "pages": pages, "exports": exports}
 
 
 @pytest.mark.slow
@@ -121,3 +128,31 @@ def test_story_pages_reuse_the_copy_diffs_earlier_nights_kept(two_nights) -> Non
     # and the pages it wrote from kept diffs are the pages night 2 wrote
     pages = {p.name: p.read_text(encoding="utf-8") for p in two_nights["pages"].glob("*.html")}
     assert pages == two_nights["before"]["pages"] and pages
+
+
+@pytest.mark.slow
+def test_exports_rewrite_only_changed_partitions_and_end_as_the_warehouse(two_nights) -> None:
+    exports = two_nights["exports"]
+    assert exports["night 1"][0] > 0 and exports["night 1"][1] == 0  # nothing to keep on the first night
+    assert all(written > 0 and reused > 0 for written, reused in (exports["night 2"], exports["night 1 again"]))
+    # After the rerun, the export describes the warehouse as it is: every partition's rows and
+    # fingerprint are the warehouse's, and its Parquet files hold those rows.
+    out = two_nights["warehouse"].with_name("exports")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(two_nights["warehouse"]), read_only=True)
+    try:
+        differ = []
+        for relation in manifest["relations"]:
+            schema, name = relation["name"].split(".")
+            quoted = f'"{schema}"."{name}"'
+            expected = partition_fingerprints(con, quoted, relation["partition_column"]) if relation["rows"] else {}
+            stored = {k: (p["rows"], p["fingerprint"]) for k, p in relation["partition_files"].items()}
+            if stored != (expected or {"": (0, "0:0")}):
+                differ.append(relation["name"])
+            for part in relation["partition_files"].values():
+                [parquet] = [out / f for f in part["files"] if f.endswith(".parquet")]
+                assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0] == part["rows"]
+        # marts.runs alone moves on: the export's own step, and the steps after it, finish afterwards
+        assert differ == ["marts.runs"]
+    finally:
+        con.close()

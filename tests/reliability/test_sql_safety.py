@@ -28,9 +28,12 @@ ALLOWED = {
     ("wiretrace/export.py", "_export_one"):
         "COPY TO takes no parameters: relation names come from the catalog (quoted by _quote), the target "
         "folder from the export setting (quoted by _literal)",
-    ("wiretrace/export.py", "_write_relation"):
+    ("wiretrace/export.py", "partition_fingerprints"):
         "as _export_one: a relation name from the catalog (quoted by _quote) or the constant temp table, "
-        "a partition column from the catalog (quoted), the folder from the export setting (_literal)",
+        "a partition column from the catalog (quoted by _quote)",
+    ("wiretrace/export.py", "_copy_partitions"):
+        "as partition_fingerprints, and the target folder from the export setting (_literal); the partitions to "
+        "write go in as a parameter (temp._export_partitions)",
 }
 
 
