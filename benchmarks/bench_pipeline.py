@@ -398,6 +398,8 @@ def step_sklearn_stories(args: dict) -> dict:
 def step_job(args: dict) -> dict:
     """The nightly Dagster job for each listed night, in order, on one warehouse; per-night figures."""
     os.environ["WIRETRACE_SNAPSHOT"] = args["snapshot"]
+    if args.get("exports"):
+        os.environ["WIRETRACE_EXPORTS"] = args["exports"]
     import dagster as dg
 
     from orchestration.definitions import defs
@@ -543,10 +545,14 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
         # The history nights once; then the measured night in alternating rounds (empty warehouse, a copy
         # of the history warehouse, again ...): the machine's speed drifts by up to 1.8x within the hour,
         # so each side's fastest round is compared, and every round is reported.
+        # Each side keeps its own exports folder, as a deployment keeps the last night's export: the
+        # history side starts from the history nights' export, the empty side from none.
         history_wh = d / "warehouse_history_base.duckdb"
         _remove_duckdb(history_wh)
+        shutil.rmtree(d / "exports_history_base", ignore_errors=True)
         history = [run_child("job", {"warehouse": str(history_wh), "inbox": str(inbox), "nights": [night],
-                                     "snapshot": str(d / "analytics_history_base.duckdb")}, d)
+                                     "snapshot": str(d / "analytics_history_base.duckdb"),
+                                     "exports": str(d / "exports_history_base")}, d)
                    for night in night_dates[:-1]]
         if history:
             print(f"[{label}] nightly job: history nights {night_dates[0]}..{night_dates[-2]} built", flush=True)
@@ -556,14 +562,19 @@ def bench_size(n: int, opts, workdir: Path) -> dict:
             for name in sides:
                 wh = d / f"warehouse_{name}.duckdb"
                 _remove_duckdb(wh)
+                exports = d / f"exports_{name}"
+                shutil.rmtree(exports, ignore_errors=True)
                 if name == "with_history":
                     for part in history_wh.parent.glob(history_wh.name + "*"):
                         shutil.copy(part, wh.parent / part.name.replace(history_wh.name, wh.name))
+                    if (d / "exports_history_base").is_dir():
+                        shutil.copytree(d / "exports_history_base", exports, copy_function=os.link)
                 print(f"[{label}] nightly job ({name}, round {round_no + 1}): night {target}", flush=True)
                 # Each night in a fresh process, as the schedule launches every partition's run: a second
                 # night in the process that ran the first inherits its heap (and so do the forked pools).
                 rounds[name].append(run_child("job", {"warehouse": str(wh), "inbox": str(inbox), "nights": [target],
-                                                      "snapshot": str(d / f"analytics_{name}.duckdb")}, d))
+                                                      "snapshot": str(d / f"analytics_{name}.duckdb"),
+                                                      "exports": str(exports)}, d))
         for name, parts in rounds.items():
             best = min(parts, key=lambda p: p["nights"][0]["seconds"])
             jobs[name] = {"nights": [h["nights"][0] for h in history if name == "with_history"] + best["nights"],
