@@ -107,3 +107,20 @@ def test_many_unexpected_rows_are_counted_and_the_first_named(tmp_path):
     spans = failures["expect_column_pair_values_a_to_be_greater_than_b"]
     assert spans["unexpected_count"] == len(range(0, n, 7))
     assert spans["sample_ids"] == [f"q{i}" for i in range(0, 7 * SAMPLE_SIZE, 7)]
+
+
+def test_validation_does_not_fingerprint_the_frame(tmp_path, monkeypatch):
+    # GX's batch fingerprint (md5 over pandas' row hashes) is a marker nothing reads; it was 40% of the
+    # suites' time on a ten-night bench night, so quality.py turns it off. Any hashing of the frame fails here.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    calls = []
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", lambda df: calls.append("gx") or "x")
+    original = pd.util.hash_pandas_object
+    monkeypatch.setattr(pd.util, "hash_pandas_object", lambda *a, **k: calls.append("pandas") or original(*a, **k))
+    suite = write_suite(tmp_path, [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "max_value": 0.5},
+         "severity": "critical"}])
+    outcome = validate_frame(suite, pd.DataFrame({"article_id": ["a1", "a2"], "share": [0.9, 0.1]}))
+    assert not outcome.critical_passed and outcome.failures[0]["sample_ids"] == ["a1"]
+    assert calls == []
