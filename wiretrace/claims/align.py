@@ -42,33 +42,26 @@ def _normalise_token(tok: str) -> str:
     return fold_word(tok)
 
 
-class _TokenCache(dict):
-    """word -> normalised word; a plain dict lookup (``map(cache.__getitem__, words)``) is several times
-    cheaper than an lru_cache call, and this runs once per word of every sentence. Cleared when large."""
+class _WordCache(dict):
+    """word -> ``compute(word)``; a plain dict lookup (``map(cache.__getitem__, words)``) is several times
+    cheaper than an lru_cache call, and these run once per word of every sentence. Cleared when large."""
 
-    def __missing__(self, tok: str) -> str:
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, tok: str):
         if len(self) > 500_000:
             self.clear()
-        value = self[tok] = _normalise_token(tok)
+        value = self[tok] = self.compute(tok)
         return value
 
 
-_NORM_CACHE = _TokenCache()
-_norm_token = _NORM_CACHE.__getitem__
-
-
-class _ContentCache(dict):
-    """word -> normalised word, or "" for a stopword (the alignment key keeps content words only)."""
-
-    def __missing__(self, tok: str) -> str:
-        if len(self) > 500_000:
-            self.clear()
-        norm = _norm_token(tok)
-        value = self[tok] = "" if norm in STOPWORDS else norm
-        return value
-
-
-_content_token = _ContentCache().__getitem__
+_norm_token = _WordCache(_normalise_token).__getitem__
+# the normalised word, or "" for a stopword (the alignment key keeps content words only)
+_content_token = _WordCache(lambda tok: "" if (norm := _norm_token(tok)) in STOPWORDS else norm).__getitem__
+# whether a (normalised) word is a number: the slot numbers and the number conflicts
+_is_number = _WordCache(lambda tok: tok[:1].isdigit() and _NUM_TOKEN.match(tok) is not None).__getitem__
 
 
 def word_tokens(text: str, offset: int = 0) -> list[tuple[str, str, int, int]]:
@@ -139,8 +132,9 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
                  and k >= jaccard * (len(sets[i]) + len(sets[j]) - k)]
         return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
     full = incidence if incidence is not None else _incidence(token_sets)
-    lens, indices, indptr = full.sizes, full.matrix.indices.astype(np.int64), full.matrix.indptr
+    lens, indices = full.sizes, full.matrix.indices.astype(np.int64)
     n_vocab = full.matrix.shape[1]
+    counted = full.matrix
     if common_df:
         df = np.bincount(indices, minlength=n_vocab)
         keep = df[indices] <= common_df
@@ -148,9 +142,8 @@ def _overlap_pairs(token_sets: list, min_shared: float, *, jaccard: float = 0.0,
             rows = np.repeat(np.arange(n), lens)[keep]
             indices = indices[keep]
             lens = np.bincount(rows, minlength=n)
-            indptr = np.concatenate(([0], np.cumsum(lens)))
-    counted = full.matrix if not common_df else \
-        sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(n, n_vocab))
+            counted = sparse.csr_matrix((np.ones(len(indices), np.int32), indices,
+                                         np.concatenate(([0], np.cumsum(lens)))), shape=(n, n_vocab))
     # the product's upper triangle read off its CSR arrays (what triu(...).tocoo() gives, in the same
     # order, without building two COO matrices: that overhead was ~5% of the claims stage)
     shared = counted @ counted.T
@@ -451,7 +444,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             surfaces, content = swords[i]
             speaker = attr[0]["speaker_name"] if attr else None
             add_single("attribution" if speaker else "event", a, cs, ce, s["text"], speaker, None, speaker,
-                       [float(n) for n in content if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                       [float(n) for n in content if _is_number(n)],
                        [w for w in surfaces[1:] if w[:1].isupper()],
                        [d["resolved_date"] for d in sdates if d["resolved_date"]])
             continue
@@ -465,7 +458,7 @@ def align_story(story_id, arts: dict, sentences, quotes, quantities, dates):
             if slots is None:  # verbatim copies share their slots
                 surfaces, content = swords[i]
                 slots = slots_of[s["text"]] = (
-                    [float(n) for n in content if n[:1].isdigit() and _NUM_TOKEN.match(n)],
+                    [float(n) for n in content if _is_number(n)],
                     [w for w in surfaces[1:] if w[:1].isupper()])
             members.append(dict(article_id=a, char_start=s["char_start"], char_end=s["char_end"],
                                 speaker_name=attr[0]["speaker_name"] if attr else None,
@@ -535,14 +528,18 @@ def _paragraph_words(text: str) -> frozenset:
     return frozenset(n for n in map(_norm_token, TOKEN_RE.findall(text)) if n not in STOPWORDS)
 
 
+_CLOSING_RUN = (("equal", 0, 0, 0, 0),)
+
+
 def _small_replacements(a: list[str], b: list[str], most: int = 3) -> list[tuple[int, int, int, int]]:
     """(a0, a1, b0, b1) of each run of edits between two equal blocks of the LCS alignment (rapidfuzz,
     C++) that replaces 1..most tokens of a with 1..most tokens of b: what a changed number or name
     looks like. Pure insertions and deletions, and longer rewrites, are not slot changes."""
     out = []
-    # runs once per pair of a claim's variants: plain ints and tuples (as_list), no closures or Opcode objects
+    # runs once per pair of a claim's variants: plain ints and tuples (as_list), no closures or Opcode objects;
+    # the "equal" appended at the end closes the last run
     a0 = a1 = b0 = b1 = -1  # the current run of deletes and inserts (a0 < 0: none yet)
-    for tag, x0, x1, y0, y1 in Indel.opcodes(a, b).as_list():
+    for tag, x0, x1, y0, y1 in chain(Indel.opcodes(a, b).as_list(), _CLOSING_RUN):
         if tag != "equal":
             if a0 < 0:
                 a0, b0 = x0, y0
@@ -551,8 +548,6 @@ def _small_replacements(a: list[str], b: list[str], most: int = 3) -> list[tuple
             if 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
                 out.append((a0, a1, b0, b1))
             a0 = -1
-    if a0 >= 0 and 0 < a1 - a0 <= most and 0 < b1 - b0 <= most:
-        out.append((a0, a1, b0, b1))
     return out
 
 
@@ -566,7 +561,7 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
             words = list(map(_norm_token, swords[i][0]))
             numbers_before = [0]
             for w in words:
-                numbers_before.append(numbers_before[-1] + (w[:1].isdigit() and _NUM_TOKEN.match(w) is not None))
+                numbers_before.append(numbers_before[-1] + _is_number(w))
             normalised[i] = words, numbers_before
         return normalised[i]
 
@@ -594,8 +589,8 @@ def _slot_conflicts(cid, group, srows, art_of, skeys, swords, direct_by_art, bod
             (na_, count_a), (nb_, count_b) = normalised_of(ia), normalised_of(ib)
             for a0, a1, b0, b1 in _small_replacements(na_, nb_):
                 if count_a[a1] > count_a[a0] and count_b[b1] > count_b[b0]:  # numbers on both sides
-                    nums_a = {w for w in na_[a0:a1] if w[:1].isdigit() and _NUM_TOKEN.match(w)}
-                    nums_b = {w for w in nb_[b0:b1] if w[:1].isdigit() and _NUM_TOKEN.match(w)}
+                    nums_a = {w for w in na_[a0:a1] if _is_number(w)}
+                    nums_b = {w for w in nb_[b0:b1] if _is_number(w)}
                     if nums_a != nums_b:
                         _emit(cid, "number", tokens_of(ia), a0, a1, tokens_of(ib), b0, b1, srows[ia], srows[ib],
                               arts, add_conflict)
