@@ -145,8 +145,7 @@ def _write_relation(con, schema: str, name: str, kind: str, relation: str, colum
     fingerprints = partition_fingerprints(con, relation, part)
     rows = sum(n for n, _ in fingerprints.values())
     if not rows:
-        # An empty relation is one empty file (no folders to write), so readers still get its columns.
-        part, fingerprints = None, {"": (0, "0:0")}
+        part = None  # an empty relation is one empty file (no folders to write): readers still get its columns
     old = previous["partition_files"] if previous and previous.get("layout") == layout else {}
     files: dict[str, list[str]] = {}
     for key, (_, fingerprint) in fingerprints.items():
@@ -174,11 +173,12 @@ def _partition_key(column: str) -> str:
 
 
 def partition_fingerprints(con, relation: str, part: str | None) -> dict[str, tuple[int, str]]:
-    """Partition value -> (rows, "rows:sum of row hashes"), one scan of the relation."""
+    """Partition value -> (rows, "rows:sum of row hashes"), one scan of the relation; an empty relation
+    is one empty unpartitioned file, ``{"": (0, "0:0")}``."""
     key = _partition_key(part) if part else "''"
     found = con.execute(f"SELECT {key} AS partition_value, count(*), sum(hash(r)) FROM {relation} AS r "
                         "GROUP BY ALL").fetchall()
-    return {value: (n, f"{n}:{total}") for value, n, total in found}
+    return {value: (n, f"{n}:{total}") for value, n, total in found if n} or {"": (0, "0:0")}
 
 
 def _copy_partitions(con, name: str, relation: str, part: str | None, only: list[str] | None,

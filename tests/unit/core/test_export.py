@@ -36,17 +36,20 @@ def _inodes(out: Path) -> dict[str, int]:
     return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.suffix in (".parquet", ".csv")}
 
 
+def _files(out: Path, fmt: str, name: str) -> str:
+    """The glob of a relation's files: one folder per partition, or one file."""
+    folder = out / fmt / name
+    return f"{folder}/*/*.{fmt}" if any(p.is_dir() for p in folder.iterdir()) else f"{folder}/*.{fmt}"
+
+
 def _read_back(con, out: Path, name: str, columns: str) -> list[tuple]:
-    folder = out / "parquet" / name
-    pattern = f"{folder}/*/*.parquet" if any(p.is_dir() for p in folder.iterdir()) else f"{folder}/*.parquet"
-    return sorted(con.execute(f"SELECT {columns} FROM read_parquet('{pattern}', hive_partitioning = true)").fetchall(),
-                  key=repr)
+    return sorted(con.execute(f"SELECT {columns} FROM read_parquet('{_files(out, 'parquet', name)}', "
+                              "hive_partitioning = true)").fetchall(), key=repr)
 
 
 def _csv_rows(con, out: Path, name: str) -> int:
-    folder = out / "csv" / name
-    pattern = f"{folder}/*/*.csv" if any(p.is_dir() for p in folder.iterdir()) else f"{folder}/*.csv"
-    return con.execute(f"SELECT count(*) FROM read_csv('{pattern}', hive_partitioning = true)").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM read_csv('{_files(out, 'csv', name)}', hive_partitioning = true)"
+                       ).fetchone()[0]
 
 
 def _rows(con, name: str, columns: str) -> list[tuple]:
